@@ -1,0 +1,46 @@
+# Set-up, demo and test entry points. `make demo` and `make test` work on a fresh machine.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
+
+.PHONY: venv demo test test-fast check lint format bench clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, alone: the CPU wheel on local disk (a range would pull a CUDA build)
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: venv
+	$(VENV)/bin/cx-nlp score data_samples/feedback.csv -o out/demo_scored.jsonl \
+		--id-column id --language-column language --channel-column channel \
+		--date-column created_at --rating-column rating --profile fast || [ $$? -eq 3 ]
+	$(PY) -m cx_nlp.demo_summary out/demo_scored.jsonl
+
+test: venv
+	$(PY) -m pytest
+
+test-fast: venv
+	$(PY) -m pytest -m 'not slow'
+
+check: venv
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: venv
+	$(PY) benchmarks/pipeline.py
+
+clean:
+	rm -rf out .pytest_cache .mypy_cache
