@@ -26,7 +26,7 @@ from cx_nlp.errors import (
     TextTypeError,
 )
 from cx_nlp.registry import Analyzer, get_registration
-from cx_nlp.schema import Doc, ErrorInfo, FeedbackIn
+from cx_nlp.schema import Doc, ErrorInfo, FeedbackIn, LanguageResult
 
 logger = logging.getLogger(__name__)
 
@@ -131,9 +131,13 @@ def validate_item(item: ItemLike, position: int) -> FeedbackIn:
     return item
 
 
-def error_doc(item_id: str, error: CxNlpError) -> Doc:
-    """The record of an item that could not be scored."""
-    return Doc(id=item_id, error=ErrorInfo(code=error.code, message=error.message))
+def error_doc(item_id: str, error: CxNlpError, *, metadata: Any = None) -> Doc:
+    """The record of an item that could not be scored; its metadata is kept when usable."""
+    return Doc(
+        id=item_id,
+        metadata=metadata if isinstance(metadata, dict) else {},
+        error=ErrorInfo(code=error.code, message=error.message),
+    )
 
 
 def _feedback_from_mapping(item: Mapping[str, Any], position: int) -> FeedbackIn:
@@ -169,7 +173,8 @@ def _to_doc(item: ItemLike, position: int, on_invalid: OnInvalid) -> Doc:
     except InputError as exc:
         if on_invalid == "raise":
             raise
-        return error_doc(exc.item_id or str(position), exc)
+        metadata = item.get("metadata") if isinstance(item, Mapping) else None
+        return error_doc(exc.item_id or str(position), exc, metadata=metadata)
     doc = Doc(
         id=feedback.id,
         raw_text=feedback.text,
@@ -179,7 +184,7 @@ def _to_doc(item: ItemLike, position: int, on_invalid: OnInvalid) -> Doc:
         metadata=feedback.metadata,
     )
     if feedback.language:
-        doc.language = {"code": feedback.language.lower(), "confidence": 1.0}  # type: ignore[assignment]
+        doc.language = LanguageResult(code=feedback.language.lower(), confidence=1.0)
     return doc
 
 

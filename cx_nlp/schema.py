@@ -88,7 +88,8 @@ UNDETERMINED_LANGUAGE = "und"
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Serialised records always carry every field, so the JSON Schema marks them required.
+    model_config = ConfigDict(extra="forbid", json_schema_serialization_defaults_required=True)
 
 
 class FeedbackIn(_Strict):
@@ -188,7 +189,9 @@ class Doc(_Strict):
     with ``mask_pii``, personal data replaced by placeholders such as ``[EMAIL]``).
     """
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, json_schema_serialization_defaults_required=True
+    )
 
     id: str
     text: str = ""

@@ -131,7 +131,9 @@ def score_chunk(
         try:
             item, warnings = to_item(record, row_number, columns)
         except InputError as exc:
-            slots.append(error_doc(exc.item_id or str(row_number), exc))
+            metadata = {key: _json_value(value) for key, value in record.items()}
+            metadata.pop(columns.text, None)
+            slots.append(error_doc(exc.item_id or str(row_number), exc, metadata=metadata))
             continue
         items.append(item)
         item_warnings.append(warnings)

