@@ -70,7 +70,7 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
 # A "word": a space-separated token, or two CJK characters (CJK scripts have no spaces).
 _WORD = re.compile(rf"[{_CJK}]{{1,2}}|[^\s{_CJK}]+")
 _LETTER = re.compile(r"[^\W\d_]")
-_SENTENCE_END = re.compile(r"(?<=[.!?。！？])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+")  # and CJK full stops
 
 
 def clean(text: str) -> str:
@@ -200,9 +200,7 @@ def report(results: dict[str, dict[str, list[str]]], timings: dict[str, float]) 
 
 def run(args: argparse.Namespace) -> None:
     """Build the set, run detection per language and kind, print the report."""
-    options: dict[str, object] = {}
-    if args.min_confidence is not None:
-        options["min_confidence"] = args.min_confidence
+    options = dict(option.split("=", 1) for option in args.option)
     analyzer = LanguageAnalyzer.load(LanguageConfig.model_validate(options))
     results: dict[str, dict[str, list[str]]] = defaultdict(dict)
     timings: dict[str, float] = defaultdict(float)
@@ -214,7 +212,11 @@ def run(args: argparse.Namespace) -> None:
             results[code][kind] = predicted
             timings[kind] += seconds
             if args.show_errors:
-                errors += [f"{code} {p:<4}{t!r}" for t, p in zip(texts, predicted) if p != code]
+                errors += [
+                    f"{code} {p:<4}{t!r}"
+                    for t, p in zip(texts, predicted, strict=True)
+                    if p != code
+                ]
     report(dict(sorted(results.items(), key=_product_first)), timings)
     if args.show_errors:
         print("\n".join(errors[: args.show_errors]))
@@ -230,7 +232,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--per-language", type=int, default=300, help="texts per language/kind")
     parser.add_argument("--seed", type=int, default=13)
-    parser.add_argument("--min-confidence", type=float, default=None, help="override the config")
+    parser.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a LanguageConfig option, e.g. --option min_confidence=0.2",
+    )
     parser.add_argument("--show-errors", type=int, default=0, help="print N misdetected texts")
     run(parser.parse_args())
 

@@ -153,6 +153,47 @@ def check_config(profile: ProfileOption = DEFAULT_PROFILE) -> None:
     typer.echo(f"profile '{pipeline.profile}' is valid: {' -> '.join(pipeline.names)}")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind; keep loopback behind a proxy.")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            "-p",
+            help="Profile(s) to load, comma-separated; default: CX_NLP_API_PROFILES.",
+        ),
+    ] = None,
+) -> None:
+    """Serve the HTTP API (docs/api.md) with uvicorn; needs CX_NLP_API_KEYS or a keys file.
+
+    Example: CX_NLP_API_KEYS=secret cx-nlp serve --port 8000 --profile fast
+    """
+    import os
+
+    import uvicorn
+
+    if profile is not None:
+        # Worker processes build their app from the environment (api.main:app_from_env).
+        os.environ["CX_NLP_API_PROFILES"] = profile
+        get_settings.cache_clear()
+    settings = get_settings()
+    logging.getLogger().setLevel(settings.log_level.upper())
+    uvicorn.run(
+        "api.main:app_from_env",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
+
+
 def _version() -> str:
     from cx_nlp import __version__
 

@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cx_nlp.errors import ConfigError
@@ -28,6 +28,40 @@ class Settings(BaseSettings):
     max_text_chars: int = Field(default=10_000, ge=1)
     num_threads: int | None = Field(default=None, ge=1)
     log_level: str = "INFO"
+    # --- HTTP API (api/, see docs/api.md) ---
+    api_profiles: str = Field(
+        default=DEFAULT_PROFILE,
+        description="Comma-separated profiles the API loads at start-up; the first is the default.",
+    )
+    api_max_items: int = Field(default=100, ge=1, le=10_000)
+    api_max_text_chars: int = Field(default=10_000, ge=1)
+    api_keys: SecretStr = Field(default=SecretStr(""), description="Comma-separated API keys.")
+    api_keys_file: Path | None = Field(
+        default=None, description="One key (or 'sha256:<hex>' digest) per line; '#' comments."
+    )
+    api_revoked_keys: SecretStr = Field(
+        default=SecretStr(""), description="Comma-separated revoked keys or 'sha256:<hex>' digests."
+    )
+    allow_anonymous: bool = Field(
+        default=False, description="Serve without API keys; start-up fails if False and no keys."
+    )
+    api_metrics_public: bool = Field(default=False, description="Serve /metrics without a key.")
+    api_max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    api_max_upload_bytes: int = Field(default=104_857_600, ge=1024)
+    api_rate_limit_per_second: float = Field(default=20.0, gt=0)
+    api_rate_limit_burst: int = Field(default=40, ge=1)
+    api_cors_origins: str = Field(default="", description="Comma-separated origins; empty: none.")
+    api_batch_max_items: int = Field(default=64, ge=1)
+    api_batch_wait_ms: float = Field(default=5.0, ge=0, le=1000)
+    jobs_dir: Path = Field(default=PROJECT_ROOT / "out" / "jobs")
+    jobs_database_url: SecretStr | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite at <jobs_dir>/jobs.sqlite."
+    )
+    jobs_workers: int = Field(default=1, ge=1, le=64)
+    jobs_chunk_size: int = Field(default=256, ge=1)
+    jobs_poll_seconds: float = Field(default=1.0, gt=0)
+    jobs_stale_seconds: float = Field(default=30.0, ge=0)
+    jobs_on_restart: Literal["resume", "fail"] = "resume"
 
 
 @lru_cache(maxsize=1)

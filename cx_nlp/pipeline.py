@@ -23,6 +23,7 @@ from cx_nlp.errors import (
     EmptyTextError,
     EncodingError,
     InputError,
+    ModelLoadError,
     TextTypeError,
 )
 from cx_nlp.registry import Analyzer, get_registration
@@ -57,6 +58,7 @@ class Pipeline:
         self.settings = settings or get_settings()
         self.profile = profile
         _check_requires(self.analyzers)
+        _check_encoders(self.analyzers)
 
     @property
     def names(self) -> list[str]:
@@ -216,3 +218,16 @@ def _check_requires(analyzers: Sequence[Analyzer]) -> None:
                 f"analyzer assigns; available fields: {', '.join(sorted(available))}."
             )
         available.update(analyzer.assigns)
+
+
+def _check_encoders(analyzers: Sequence[Analyzer]) -> None:
+    """Heads must read vectors of the encoder (name and dimension) they were trained on."""
+    provided: tuple[str, int] | None = None
+    for analyzer in analyzers:
+        provided = getattr(analyzer, "provides_encoder", provided)
+        expected = getattr(analyzer, "consumes_encoder", None)
+        if expected is not None and tuple(expected) != provided:
+            raise ModelLoadError(
+                f"Analyzer '{analyzer.name}' has a head trained on encoder {expected}, but the "
+                f"pipeline encodes with {provided}; pick the head trained for that encoder."
+            )

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from pydantic.json_schema import SkipJsonSchema
 
 
 class SentimentLabel(StrEnum):
@@ -209,10 +210,15 @@ class Doc(_Strict):
     pii: list[PiiSpan] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)
     error: ErrorInfo | None = None
-    embeddings: Embeddings | None = Field(default=None, exclude=True)
-    raw_text: str | None = Field(default=None, exclude=True)
+    embeddings: SkipJsonSchema[Embeddings | None] = Field(default=None, exclude=True)
+    raw_text: SkipJsonSchema[str | None] = Field(default=None, exclude=True)
 
 
 OUTPUT_FIELDS: tuple[str, ...] = tuple(
     name for name, field in Doc.model_fields.items() if not field.exclude
+)
+
+# Output order of the CX-forces head: every force with each polarity ("fairness:positive", ...).
+FORCE_HEAD_LABELS: tuple[str, ...] = tuple(
+    f"{force.value}:{polarity.value}" for force in CxForce for polarity in Polarity
 )

@@ -1,5 +1,5 @@
 """Analyzers: each module registers one factory; importing them is cheap (no heavy imports)."""
 
-from cx_nlp.analyzers import language, prepare, sentences
+from cx_nlp.analyzers import emotion, encoder, language, prepare, sentences, sentiment
 
-__all__ = ["language", "prepare", "sentences"]
+__all__ = ["emotion", "encoder", "language", "prepare", "sentences", "sentiment"]

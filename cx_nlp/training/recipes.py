@@ -1,0 +1,234 @@
+"""Train a head end to end: load the mix, embed (cached), fit, calibrate, evaluate, export."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cx_nlp.encoders.base import Encoder
+from cx_nlp.heads import TASK_LABELS
+from cx_nlp.training.cache import DEFAULT_CACHE_DIR, embed_cached
+from cx_nlp.training.data import (
+    TRAIN,
+    VAL,
+    LabelledText,
+    check_labels,
+    normalise_space,
+    read_labelled_file,
+    seeded_split,
+)
+from cx_nlp.training.emotion_data import KNOWN_LABELS
+from cx_nlp.training.fit import FitConfig, balanced_weights, fit_head, positive_weights
+from cx_nlp.training.metrics import (
+    apply_thresholds,
+    fit_temperature,
+    multi_label_report,
+    single_label_report,
+    tune_thresholds,
+)
+from cx_nlp.training.sources import SELECT_ON, STANDARD_MIX, TASK_SOURCES, DataSource
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Dataset:
+    """Rows of a training mix with their embeddings and the sources' descriptions."""
+
+    rows: list[LabelledText]
+    vectors: np.ndarray
+    sources: list[DataSource]
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class TrainOutcome:
+    """What training produced: layers, calibration, thresholds and validation metrics."""
+
+    layers: list[tuple[np.ndarray, np.ndarray]]
+    metrics: dict[str, Any]
+    thresholds: dict[str, float]
+    temperature: float
+    seconds: float
+
+
+def user_file_source(path: Path, seed: int) -> DataSource:
+    """A labelled CSV/JSONL file as a source, split 85/15 by a seeded hash."""
+
+    def load(_: Path) -> list[LabelledText]:
+        rows = read_labelled_file(path)
+        return [
+            LabelledText(r.text, r.labels, r.language, r.source, seeded_split(r.text, seed=seed))
+            for r in rows
+        ]
+
+    return DataSource(path.stem, str(path), "user-supplied (check before release)", False, load)
+
+
+def drop_leaks(rows: list[LabelledText]) -> list[LabelledText]:
+    """Drop training rows whose text also occurs in any validation row (across sources)."""
+    held = {normalise_space(r.text).lower() for r in rows if r.split == VAL}
+    kept = [r for r in rows if r.split == VAL or normalise_space(r.text).lower() not in held]
+    if len(kept) < len(rows):
+        logger.info("dropped %d training rows that repeat a validation text", len(rows) - len(kept))
+    return kept
+
+
+def load_dataset(
+    task: str, sources: list[DataSource], *, data_dir: Path, encoder: Encoder, cache_dir: Path
+) -> Dataset:
+    """Load every source, embed each one through the cache, and drop leaking rows."""
+    rows: list[LabelledText] = []
+    parts: list[np.ndarray] = []
+    allowed = set(TASK_LABELS[task])
+    for source in sources:
+        loaded = source.load(data_dir)
+        check_labels(loaded, allowed, source=source.name)
+        parts.append(embed_cached(encoder, [r.text for r in loaded], dataset=source.name,
+                                  cache_dir=cache_dir))
+        rows += loaded
+    vectors = np.concatenate(parts) if parts else np.zeros((0, encoder.dim), np.float32)
+    kept = set(map(id, drop_leaks(rows)))
+    keep = np.array([id(r) in kept for r in rows], dtype=bool)
+    rows = [r for r, k in zip(rows, keep, strict=True) if k]
+    counts = {s.name: sum(r.source == s.name and r.split == TRAIN for r in rows) for s in sources}
+    return Dataset(rows, vectors[keep], sources, counts)
+
+
+def targets(task: str, rows: list[LabelledText]) -> np.ndarray:
+    """Class indices (sentiment) or a 0/1 label matrix (emotion) in head order."""
+    labels = TASK_LABELS[task]
+    if task == "sentiment":
+        return np.array([labels.index(r.labels[0]) for r in rows], dtype=np.int64)
+    return np.array([[label in r.labels for label in labels] for r in rows], dtype=np.int64)
+
+
+def label_mask(task: str, rows: list[LabelledText]) -> np.ndarray:
+    """0/1 matrix of which labels each row's source can assert (emotion only)."""
+    labels = TASK_LABELS[task]
+    everything = frozenset(labels)
+    return np.array([[label in KNOWN_LABELS.get(r.source, everything) for label in labels]
+                     for r in rows], dtype=np.int64)
+
+
+def _groups(rows: list[LabelledText], sources: tuple[str, ...]) -> list[np.ndarray]:
+    """Index arrays of validation rows per (source, language) among ``sources``."""
+    keys = sorted({(r.source, r.language) for r in rows if r.source in sources})
+    return [np.array([i for i, r in enumerate(rows) if (r.source, r.language) == key])
+            for key in keys]
+
+
+def _selection_score(task: str, val: list[LabelledText], y_val: np.ndarray,
+                     x_val: np.ndarray, select_on: tuple[str, ...]) -> Any:
+    """Mean macro-F1 over (source, language) groups of the selection sets."""
+    from cx_nlp.training.metrics import macro_f1
+
+    groups = _groups(val, select_on) or [np.arange(len(val))]
+    n_labels = len(TASK_LABELS[task])
+
+    def score(logits_of: Any) -> float:
+        logits = logits_of(x_val)
+        if task == "sentiment":
+            pred = logits.argmax(axis=1)
+            return float(np.mean([macro_f1(y_val[g], pred[g], n_labels) for g in groups]))
+        probs = 1.0 / (1.0 + np.exp(-logits))
+        cut = tune_thresholds(probs[np.concatenate(groups)], y_val[np.concatenate(groups)],
+                              TASK_LABELS[task])
+        pred = apply_thresholds(probs, cut, TASK_LABELS[task])
+        return float(np.mean([multi_label_report(pred[g], y_val[g], ["x"] * len(g),
+                                                 TASK_LABELS[task])["macro_f1"] for g in groups]))
+
+    return score
+
+
+def _ece(logits: np.ndarray, y: np.ndarray) -> float:
+    from cx_nlp.training.metrics import expected_calibration_error
+
+    z = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return expected_calibration_error(z / z.sum(axis=1, keepdims=True), y)
+
+
+def _fold_temperature(layers: list[tuple[np.ndarray, np.ndarray]], t: float) -> None:
+    weight, bias = layers[-1]
+    layers[-1] = (weight / np.float32(t), bias / np.float32(t))
+
+
+def _logits(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, act: str) -> np.ndarray:
+    from cx_nlp.heads import gelu, relu
+
+    for i, (weight, bias) in enumerate(layers):
+        x = x @ weight.T + bias
+        if i < len(layers) - 1:
+            x = gelu(x) if act == "gelu" else relu(x)
+    return x
+
+
+def evaluate_split(
+    task: str, layers: list[tuple[np.ndarray, np.ndarray]], rows: list[LabelledText],
+    vectors: np.ndarray, *, activation: str, thresholds: dict[str, float],
+) -> dict[str, Any]:
+    """Per-source validation reports (macro-F1 per language, per-label F1, ECE)."""
+    labels = TASK_LABELS[task]
+    y = targets(task, rows)
+    logits = _logits(layers, vectors, activation)
+    out: dict[str, Any] = {}
+    for source in sorted({r.source for r in rows}):
+        idx = np.array([i for i, r in enumerate(rows) if r.source == source])
+        langs = [rows[i].language for i in idx]
+        if task == "sentiment":
+            z = logits[idx]
+            probs = np.exp(z - z.max(axis=1, keepdims=True))
+            probs /= probs.sum(axis=1, keepdims=True)
+            out[source] = single_label_report(probs, y[idx], langs, labels)
+        else:
+            probs = 1.0 / (1.0 + np.exp(-logits[idx]))
+            pred = apply_thresholds(probs, thresholds, labels)
+            out[source] = multi_label_report(pred, y[idx], langs, labels)
+    return out
+
+
+def train_task(
+    task: str, dataset: Dataset, *, config: FitConfig, select_on: tuple[str, ...]
+) -> TrainOutcome:
+    """Fit a head on the train rows, calibrate/threshold on val, and report val metrics.
+
+    Sentiment heads get temperature scaling (folded into the last layer) when it lowers
+    the validation ECE; emotion heads get one tuned threshold per label.
+    """
+    t0 = time.perf_counter()
+    train_idx = np.array([i for i, r in enumerate(dataset.rows) if r.split == TRAIN])
+    val_idx = np.array([i for i, r in enumerate(dataset.rows) if r.split == VAL])
+    train = [dataset.rows[i] for i in train_idx]
+    val = [dataset.rows[i] for i in val_idx]
+    x_tr, x_va = dataset.vectors[train_idx], dataset.vectors[val_idx]
+    y_tr, y_va = targets(task, train), targets(task, val)
+    multilabel = task != "sentiment"
+    mask = label_mask(task, train) if multilabel else None
+    weights = positive_weights(y_tr, mask) if multilabel else balanced_weights(y_tr, 3)
+    result = fit_head(
+        x_tr, y_tr, multilabel=multilabel, label_weights=weights, mask_train=mask,
+        score_val=_selection_score(task, val, y_va, x_va, select_on), config=config,
+    )
+    layers, thresholds, temperature = result.layers, {}, 1.0
+    if multilabel:
+        sel = np.array([i for i, r in enumerate(val) if r.source in select_on]) if select_on else np.arange(len(val))
+        sel = sel if len(sel) else np.arange(len(val))
+        probs = 1.0 / (1.0 + np.exp(-_logits(layers, x_va[sel], config.activation)))
+        thresholds = tune_thresholds(probs, y_va[sel], TASK_LABELS[task])
+    else:
+        logits = _logits(layers, x_va, config.activation)
+        temperature = fit_temperature(logits, y_va)
+        if _ece(logits / temperature, y_va) < _ece(logits, y_va):
+            _fold_temperature(layers, temperature)
+        else:
+            temperature = 1.0
+    metrics = evaluate_split(task, layers, val, x_va, activation=config.activation,
+                             thresholds=thresholds)
+    metrics["best_epoch"] = result.best_epoch
+    metrics["selection_score"] = round(result.best_score, 4)
+    return TrainOutcome(layers, metrics, thresholds, temperature, time.perf_counter() - t0)
