@@ -17,7 +17,7 @@ import numpy as np
 from cx_nlp.artifacts import Manifest, load_manifest, verify_model_dir
 from cx_nlp.encoders.base import Encoder
 from cx_nlp.errors import ModelLoadError
-from cx_nlp.schema import Emotion, SentimentLabel
+from cx_nlp.schema import FORCE_HEAD_LABELS, Emotion, JourneyStage, SentimentLabel
 
 logger = logging.getLogger(__name__)
 
@@ -25,6 +25,8 @@ WEIGHTS_FILE = "head.safetensors"
 TASK_LABELS: dict[str, tuple[str, ...]] = {
     "sentiment": tuple(label.value for label in SentimentLabel),
     "emotion": tuple(label.value for label in Emotion),
+    "forces": FORCE_HEAD_LABELS,
+    "journey": tuple(stage.value for stage in JourneyStage),
 }
 _SQRT_2_OVER_PI = np.float32(np.sqrt(2.0 / np.pi))
 
@@ -130,8 +132,9 @@ class Head:
                 f"Head {manifest.name!r} takes {head.input_dim}-d input but declares encoder "
                 f"dim {manifest.encoder.dim}; re-export the model."
             )
-        logger.info("loaded head %s v%d in %.3fs", manifest.name, manifest.version,
-                    time.perf_counter() - t0)
+        logger.info(
+            "loaded head %s v%d in %.3fs", manifest.name, manifest.version, time.perf_counter() - t0
+        )
         return head
 
     def logits(self, vectors: np.ndarray) -> np.ndarray:

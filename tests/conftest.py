@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import csv
+from datetime import date
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import cx_nlp
+from cx_nlp.artifacts import Manifest
 from cx_nlp.config import PROJECT_ROOT, Settings
+from cx_nlp.heads import Head
 from cx_nlp.pipeline import Pipeline
+from cx_nlp.schema import Doc, Embeddings, Sentence
 from tests import fakes  # noqa: F401  (registers the fake analyzers)
 
 SAMPLES_DIR = PROJECT_ROOT / "data_samples"
@@ -63,3 +68,41 @@ def write_csv(path: Path, rows: list[dict[str, str]]) -> Path:
         writer.writeheader()
         writer.writerows(rows)
     return path
+
+
+def make_head(task: str, labels: list[str], *, dim: int = 4, encoder: str = "stub") -> Head:
+    """A small random head with a complete manifest (thresholds 0.5), for analyzer tests."""
+    rng = np.random.default_rng(0)
+    manifest = Manifest(
+        name=f"{task}-{encoder}-v1", version=1, task=task, labels=labels,
+        activation="softmax" if task == "sentiment" else "sigmoid",
+        thresholds=dict.fromkeys(labels, 0.5),
+        encoder={"name": encoder, "version": "0", "dim": dim},
+        architecture={"type": "linear"}, languages=["it"], training_data=[],
+        commercial_use=True, source_commit="test", created=date(2026, 1, 1), files={},
+    )  # fmt: skip
+    layers = [(rng.normal(size=(dim, len(labels))).astype(np.float32),
+               np.zeros(len(labels), dtype=np.float32))]  # fmt: skip
+    return Head(manifest, layers)
+
+
+def encoded_docs(texts: list[list[str]], *, dim: int = 4, encoder: str = "stub") -> list[Doc]:
+    """Docs whose sentences are the given strings, with unit vectors from a fixed seed."""
+    rng = np.random.default_rng(1)
+    docs = []
+    for i, sentences in enumerate(texts):
+        text = " ".join(sentences)
+        spans, cursor = [], 0
+        for sentence in sentences:
+            spans.append(Sentence(start=cursor, end=cursor + len(sentence)))
+            cursor += len(sentence) + 1
+        vectors = rng.normal(size=(len(sentences), dim)).astype(np.float32)
+        docs.append(
+            Doc(
+                id=str(i),
+                text=text,
+                sentences=spans,
+                embeddings=Embeddings(encoder=encoder, sentences=vectors),
+            )
+        )
+    return docs

@@ -10,7 +10,7 @@ from cx_nlp.errors import ConfigError
 
 
 def test_config_missing_profile_lists_available(test_settings: Settings) -> None:
-    with pytest.raises(ConfigError, match="available profiles: .*basic"):
+    with pytest.raises(ConfigError, match=r"available profiles: .*basic"):
         load_pipeline_config("nope", test_settings)
 
 

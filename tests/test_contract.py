@@ -33,7 +33,7 @@ def _prefix() -> list[Analyzer]:
 
 ANALYZERS: dict[str, Callable[[], Analyzer]] = {
     "prepare": lambda: PrepareAnalyzer(PrepareConfig(), max_chars=1000),
-    "language": lambda: LanguageAnalyzer.load(LanguageConfig(languages=["it", "en", "es"])),
+    "language": lambda: LanguageAnalyzer.load(LanguageConfig()),
     "sentences": lambda: SentencesAnalyzer(SentencesConfig()),
     "fake_sentiment": FakeSentiment,
 }

@@ -24,10 +24,10 @@ def test_all_is_sorted_and_complete() -> None:
         "artifacts",
         "heads",
         "training",
+        "contract",
+        "aggregate",
     }
-    assert sorted(cx_nlp.__all__, key=str.casefold) == sorted(
-        cx_nlp.__all__, key=str.casefold
-    )
+    assert sorted(cx_nlp.__all__, key=str.casefold) == sorted(cx_nlp.__all__, key=str.casefold)
     assert list(cx_nlp.__all__) == sorted(cx_nlp.__all__)
     assert public <= set(cx_nlp.__all__)
 

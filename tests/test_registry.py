@@ -13,7 +13,7 @@ def test_registry_rejects_duplicate_name() -> None:
 
 
 def test_registry_unknown_name_lists_known_names() -> None:
-    with pytest.raises(ConfigError, match="registered analyzers: .*prepare"):
+    with pytest.raises(ConfigError, match=r"registered analyzers: .*prepare"):
         get_registration("sentimentt")
 
 

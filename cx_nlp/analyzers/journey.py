@@ -67,7 +67,7 @@ def document_vectors(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndar
             out[i] = sentence_vectors[cursor : cursor + count].mean(axis=0)
         cursor += count
     norms = np.linalg.norm(out, axis=1, keepdims=True)
-    return out / np.maximum(norms, 1e-12)
+    return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
 
 
 @register_analyzer("journey", config=JourneyConfig)

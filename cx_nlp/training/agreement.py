@@ -1,6 +1,9 @@
 """Inter-annotator agreement on the forces corpus: Cohen's kappa per force.
 
-Usage: python -m cx_nlp.training.agreement data/forces/labels_*.jsonl data/forces/second_annotation.jsonl
+Usage::
+
+    python -m cx_nlp.training.agreement data/forces/labels_public.jsonl \\
+        data/forces/second_annotation.jsonl
 """
 
 from __future__ import annotations

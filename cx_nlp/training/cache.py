@@ -70,8 +70,13 @@ def embed_cached(
         logger.info("%s/%s: %d/%d texts", encoder.name, dataset, start + len(parts[-1]), len(texts))
     vectors = np.concatenate(parts) if parts else np.zeros((0, encoder.dim), np.float32)
     seconds = time.perf_counter() - t0
-    logger.info("encoded %d %s texts in %.1fs (%.0f/s)", len(texts), dataset, seconds,
-                len(texts) / max(seconds, 1e-9))
+    logger.info(
+        "encoded %d %s texts in %.1fs (%.0f/s)",
+        len(texts),
+        dataset,
+        seconds,
+        len(texts) / max(seconds, 1e-9),
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     np.save(path, vectors.astype(np.float32))
     return vectors

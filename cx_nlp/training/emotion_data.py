@@ -123,7 +123,9 @@ def load_goemotions(data_dir: Path) -> list[LabelledText]:
     return out
 
 
-def load_emoevent(data_dir: Path, *, languages: tuple[str, ...] = ("es", "en")) -> list[LabelledText]:
+def load_emoevent(
+    data_dir: Path, *, languages: tuple[str, ...] = ("es", "en")
+) -> list[LabelledText]:
     """EmoEvent tweets (es, en): the official train and dev splits."""
     out = []
     for code in languages:

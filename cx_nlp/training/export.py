@@ -11,7 +11,15 @@ from typing import Any
 
 import numpy as np
 
-from cx_nlp.artifacts import CARD_FILE, MANIFEST_FILE, Architecture, EncoderInfo, Manifest, TrainingSet, sha256_file
+from cx_nlp.artifacts import (
+    CARD_FILE,
+    MANIFEST_FILE,
+    Architecture,
+    EncoderInfo,
+    Manifest,
+    TrainingSet,
+    sha256_file,
+)
 from cx_nlp.heads import WEIGHTS_FILE
 from cx_nlp.training.data import REPO_ROOT
 
@@ -23,7 +31,10 @@ def source_commit() -> str:
     try:
         result = subprocess.run(  # noqa: S603 - fixed argv, no shell
             ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],  # noqa: S607 - git on PATH
-            capture_output=True, text=True, check=False, timeout=10,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=10,
         )
     except OSError:
         return "unknown"

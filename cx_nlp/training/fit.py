@@ -26,7 +26,7 @@ class FitConfig:
     dropout: float = 0.2
     lr: float = 1e-3
     weight_decay: float = 1e-4
-    batch_size: int = 256
+    batch_size: int = 512
     max_epochs: int = 40
     patience: int = 5
     seed: int = 0
@@ -60,8 +60,10 @@ def export_layers(module: Any) -> list[tuple[np.ndarray, np.ndarray]]:
     """The module's Linear layers as float32 numpy ``(weight, bias)`` pairs."""
     linears = [m for m in module if m.__class__.__name__ == "Linear"]
     return [
-        (m.weight.detach().cpu().numpy().astype(np.float32).copy(),
-         m.bias.detach().cpu().numpy().astype(np.float32).copy())
+        (
+            m.weight.detach().cpu().numpy().astype(np.float32).copy(),
+            m.bias.detach().cpu().numpy().astype(np.float32).copy(),
+        )
         for m in linears
     ]
 
@@ -112,11 +114,19 @@ def fit_head(
     rng = np.random.default_rng(config.seed)
     n_out = y_train.shape[1] if multilabel else int(label_weights.shape[0])
     module = build_module(torch, x_train.shape[1], n_out, config)
-    optimiser = torch.optim.AdamW(module.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimiser = torch.optim.AdamW(
+        module.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
     loss_fn = _loss_fn(torch, y_train, multilabel, label_weights)
     x_all = torch.from_numpy(np.ascontiguousarray(x_train, dtype=np.float32))
     y_all = torch.from_numpy(y_train.astype(np.float32 if multilabel else np.int64))
-    m_all = torch.from_numpy((mask_train if mask_train is not None else np.ones_like(y_train)).astype(np.float32)) if multilabel else None
+    m_all = (
+        torch.from_numpy(
+            (mask_train if mask_train is not None else np.ones_like(y_train)).astype(np.float32)
+        )
+        if multilabel
+        else None
+    )
     probs = None if sample_weight is None else sample_weight / sample_weight.sum()
 
     def logits_of(x: np.ndarray) -> np.ndarray:
@@ -128,11 +138,19 @@ def fit_head(
 
     best = FitResult(export_layers(module), -1, -np.inf, [])
     for epoch in range(config.max_epochs):
-        order = rng.choice(len(x_train), len(x_train), p=probs) if probs is not None else rng.permutation(len(x_train))
+        order = (
+            rng.choice(len(x_train), len(x_train), p=probs)
+            if probs is not None
+            else rng.permutation(len(x_train))
+        )
         for start in range(0, len(order), config.batch_size):
             idx = torch.from_numpy(order[start : start + config.batch_size])
             logits = module(x_all[idx])
-            loss = loss_fn(logits, y_all[idx], m_all[idx]) if multilabel else loss_fn(logits, y_all[idx])
+            loss = (
+                loss_fn(logits, y_all[idx], m_all[idx])
+                if multilabel
+                else loss_fn(logits, y_all[idx])
+            )
             optimiser.zero_grad()
             loss.backward()
             optimiser.step()
@@ -142,7 +160,9 @@ def fit_head(
             best.layers, best.best_epoch, best.best_score = export_layers(module), epoch, score
         elif epoch - best.best_epoch >= config.patience:
             break
-    logger.info("best epoch %d score %.4f history %s", best.best_epoch, best.best_score, best.history)
+    logger.info(
+        "best epoch %d score %.4f history %s", best.best_epoch, best.best_score, best.history
+    )
     return best
 
 
@@ -153,7 +173,9 @@ def balanced_weights(y: np.ndarray, n_labels: int) -> np.ndarray:
     return (weights / weights.mean()).astype(np.float32)
 
 
-def positive_weights(y: np.ndarray, mask: np.ndarray | None = None, cap: float = 10.0) -> np.ndarray:
+def positive_weights(
+    y: np.ndarray, mask: np.ndarray | None = None, cap: float = 10.0
+) -> np.ndarray:
     """``negatives / positives`` per label (capped), for BCE on imbalanced labels."""
     m = np.ones_like(y) if mask is None else mask
     pos = (y * m).sum(axis=0).astype(np.float64)

@@ -77,11 +77,16 @@ def load_examples(data_dir: Path, shared_data: Path) -> list[ForcesExample]:
             continue
         examples.append(
             ForcesExample(
-                uid=record["uid"], language=record["language"], split=split_of(record["uid"]),
-                text=doc.text, sentences=tuple((s.start, s.end) for s in doc.sentences),
-                forces=dict(record.get("forces", {})), evidence=_quotes(record, text),
-                journey=tuple(record.get("journey", [])), source=record["source"]["dataset"],
-            )  # fmt: skip
+                uid=record["uid"],
+                language=record["language"],
+                split=split_of(record["uid"]),
+                text=doc.text,
+                sentences=tuple((s.start, s.end) for s in doc.sentences),
+                forces=dict(record.get("forces", {})),
+                evidence=_quotes(record, text),
+                journey=tuple(record.get("journey", [])),
+                source=record["source"]["dataset"],
+            )
         )
     return examples
 
@@ -112,7 +117,9 @@ def _evidence_rows(example: ForcesExample, quote: str) -> list[int]:
     if position < 0:
         return list(range(len(example.sentences)))  # quote not found: every sentence
     end = position + len(quote.strip())
-    return [i for i, (start, stop) in enumerate(example.sentences) if start < end and position < stop]
+    return [
+        i for i, (start, stop) in enumerate(example.sentences) if start < end and position < stop
+    ]
 
 
 def document_targets(examples: Sequence[ForcesExample]) -> np.ndarray:

@@ -124,8 +124,9 @@ def iter_emoevent(root: Path) -> Iterator[SourceText]:
         with path.open(encoding="utf-8", newline="") as handle:
             for record in csv.DictReader(handle, delimiter="\t"):
                 if record.get("tweet"):
+                    text, emotion = _clean(record["tweet"]), record.get("emotion") or ""
                     yield SourceText("emoevent_es_en", path.name, record["id"], language,
-                                     _clean(record["tweet"]), record.get("emotion") or "")  # fmt: skip
+                                     text, emotion)  # fmt: skip
 
 
 SOURCES = {

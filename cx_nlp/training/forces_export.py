@@ -83,9 +83,13 @@ def _licences(statistics: dict[str, Any]) -> str:
 
 def _training_sets(statistics: dict[str, Any]) -> list[dict[str, Any]]:
     return [
-        {"name": source, "path": f"data/forces ({source})",
-         "license": SOURCE_LICENCES.get(source, ("unknown", False))[0], "rows": rows,
-         "commercial_use": SOURCE_LICENCES.get(source, ("unknown", False))[1]}  # fmt: skip
+        {
+            "name": source,
+            "path": f"data/forces ({source})",
+            "license": SOURCE_LICENCES.get(source, ("unknown", False))[0],
+            "rows": rows,
+            "commercial_use": SOURCE_LICENCES.get(source, ("unknown", False))[1],
+        }
         for source, rows in statistics["per_source"].items()
     ]
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +72,12 @@ def _split_data(examples: list[ForcesExample], split: str, encoder: Encoder) -> 
 
 def _doc_max(probabilities: np.ndarray, counts: list[int]) -> np.ndarray:
     bounds = np.cumsum([0, *counts])
-    return np.stack([probabilities[a:b].max(axis=0) for a, b in zip(bounds, bounds[1:])])
+    return np.stack([probabilities[a:b].max(axis=0) for a, b in pairwise(bounds)])
 
 
-def _evaluate_forces(data: SentenceData, probabilities: np.ndarray, thresholds: np.ndarray) -> dict[str, Any]:
+def _evaluate_forces(
+    data: SentenceData, probabilities: np.ndarray, thresholds: np.ndarray
+) -> dict[str, Any]:
     predicted = aggregate_documents(probabilities, data.counts, thresholds)
     gold = document_targets(data.examples)
     languages = np.array([example.language for example in data.examples])
@@ -101,7 +104,9 @@ def train_forces_head(
                       label_weights=positive_weights(train.targets), score_val=score_dev,
                       config=FIT)  # fmt: skip
     dev_probabilities = forward(result.layers, dev.vectors)
-    thresholds = tune_thresholds(_doc_max(dev_probabilities, dev.counts), gold_dev, FORCE_HEAD_LABELS)
+    thresholds = tune_thresholds(
+        _doc_max(dev_probabilities, dev.counts), gold_dev, FORCE_HEAD_LABELS
+    )
     cut = np.array([thresholds[label] for label in FORCE_HEAD_LABELS])
     metrics = {
         "validation": _evaluate_forces(val, forward(result.layers, val.vectors), cut),

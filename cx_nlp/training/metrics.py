@@ -14,21 +14,25 @@ THRESHOLD_GRID = np.round(np.arange(0.05, 0.951, 0.025), 3)
 
 def macro_f1(y_true: np.ndarray, y_pred: np.ndarray, n_labels: int) -> float:
     """Macro-F1 over ``n_labels`` classes (single-label indices)."""
-    return float(f1_score(y_true, y_pred, labels=list(range(n_labels)), average="macro",
-                          zero_division=0))
+    return float(
+        f1_score(y_true, y_pred, labels=list(range(n_labels)), average="macro", zero_division=0)
+    )
 
 
 def per_label_f1(y_true: np.ndarray, y_pred: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
     """F1 of each label; works for indices (single-label) and 0/1 matrices (multi-label)."""
     if y_true.ndim == 1:
-        scores = f1_score(y_true, y_pred, labels=list(range(len(labels))), average=None,
-                          zero_division=0)
+        scores = f1_score(
+            y_true, y_pred, labels=list(range(len(labels))), average=None, zero_division=0
+        )
     else:
         scores = f1_score(y_true, y_pred, average=None, zero_division=0)
     return {label: round(float(s), 4) for label, s in zip(labels, scores, strict=True)}
 
 
-def expected_calibration_error(probs: np.ndarray, y_true: np.ndarray, bins: int = ECE_BINS) -> float:
+def expected_calibration_error(
+    probs: np.ndarray, y_true: np.ndarray, bins: int = ECE_BINS
+) -> float:
     """Top-label ECE with equal-width confidence bins."""
     confidence = probs.max(axis=1)
     correct = (probs.argmax(axis=1) == y_true).astype(np.float64)
@@ -57,18 +61,20 @@ def fit_temperature(logits: np.ndarray, y_true: np.ndarray) -> float:
     return best_t
 
 
-def tune_thresholds(probs: np.ndarray, y_true: np.ndarray, labels: Sequence[str]) -> dict[str, float]:
+def tune_thresholds(
+    probs: np.ndarray, y_true: np.ndarray, labels: Sequence[str]
+) -> dict[str, float]:
     """Per-label threshold maximising that label's F1 on validation."""
     out = {}
     for j, label in enumerate(labels):
-        scores = [
-            f1_score(y_true[:, j], probs[:, j] >= t, zero_division=0) for t in THRESHOLD_GRID
-        ]
+        scores = [f1_score(y_true[:, j], probs[:, j] >= t, zero_division=0) for t in THRESHOLD_GRID]
         out[label] = float(THRESHOLD_GRID[int(np.argmax(scores))])
     return out
 
 
-def apply_thresholds(probs: np.ndarray, thresholds: dict[str, float], labels: Sequence[str]) -> np.ndarray:
+def apply_thresholds(
+    probs: np.ndarray, thresholds: dict[str, float], labels: Sequence[str]
+) -> np.ndarray:
     """0/1 predictions from per-label thresholds."""
     cut = np.array([thresholds[label] for label in labels], dtype=np.float32)
     return (probs >= cut).astype(np.int64)

@@ -89,8 +89,11 @@ def load_dataset(
     for source in sources:
         loaded = source.load(data_dir)
         check_labels(loaded, allowed, source=source.name)
-        parts.append(embed_cached(encoder, [r.text for r in loaded], dataset=source.name,
-                                  cache_dir=cache_dir))
+        parts.append(
+            embed_cached(
+                encoder, [r.text for r in loaded], dataset=source.name, cache_dir=cache_dir
+            )
+        )
         rows += loaded
     vectors = np.concatenate(parts) if parts else np.zeros((0, encoder.dim), np.float32)
     kept = set(map(id, drop_leaks(rows)))
@@ -112,19 +115,27 @@ def label_mask(task: str, rows: list[LabelledText]) -> np.ndarray:
     """0/1 matrix of which labels each row's source can assert (emotion only)."""
     labels = TASK_LABELS[task]
     everything = frozenset(labels)
-    return np.array([[label in KNOWN_LABELS.get(r.source, everything) for label in labels]
-                     for r in rows], dtype=np.int64)
+    return np.array(
+        [[label in KNOWN_LABELS.get(r.source, everything) for label in labels] for r in rows],
+        dtype=np.int64,
+    )
 
 
 def _groups(rows: list[LabelledText], sources: tuple[str, ...]) -> list[np.ndarray]:
     """Index arrays of validation rows per (source, language) among ``sources``."""
     keys = sorted({(r.source, r.language) for r in rows if r.source in sources})
-    return [np.array([i for i, r in enumerate(rows) if (r.source, r.language) == key])
-            for key in keys]
+    return [
+        np.array([i for i, r in enumerate(rows) if (r.source, r.language) == key]) for key in keys
+    ]
 
 
-def _selection_score(task: str, val: list[LabelledText], y_val: np.ndarray,
-                     x_val: np.ndarray, select_on: tuple[str, ...]) -> Any:
+def _selection_score(
+    task: str,
+    val: list[LabelledText],
+    y_val: np.ndarray,
+    x_val: np.ndarray,
+    select_on: tuple[str, ...],
+) -> Any:
     """Mean macro-F1 over (source, language) groups of the selection sets."""
     from cx_nlp.training.metrics import macro_f1
 
@@ -137,11 +148,20 @@ def _selection_score(task: str, val: list[LabelledText], y_val: np.ndarray,
             pred = logits.argmax(axis=1)
             return float(np.mean([macro_f1(y_val[g], pred[g], n_labels) for g in groups]))
         probs = 1.0 / (1.0 + np.exp(-logits))
-        cut = tune_thresholds(probs[np.concatenate(groups)], y_val[np.concatenate(groups)],
-                              TASK_LABELS[task])
+        cut = tune_thresholds(
+            probs[np.concatenate(groups)], y_val[np.concatenate(groups)], TASK_LABELS[task]
+        )
         pred = apply_thresholds(probs, cut, TASK_LABELS[task])
-        return float(np.mean([multi_label_report(pred[g], y_val[g], ["x"] * len(g),
-                                                 TASK_LABELS[task])["macro_f1"] for g in groups]))
+        return float(
+            np.mean(
+                [
+                    multi_label_report(pred[g], y_val[g], ["x"] * len(g), TASK_LABELS[task])[
+                        "macro_f1"
+                    ]
+                    for g in groups
+                ]
+            )
+        )
 
     return score
 
@@ -169,8 +189,13 @@ def _logits(layers: list[tuple[np.ndarray, np.ndarray]], x: np.ndarray, act: str
 
 
 def evaluate_split(
-    task: str, layers: list[tuple[np.ndarray, np.ndarray]], rows: list[LabelledText],
-    vectors: np.ndarray, *, activation: str, thresholds: dict[str, float],
+    task: str,
+    layers: list[tuple[np.ndarray, np.ndarray]],
+    rows: list[LabelledText],
+    vectors: np.ndarray,
+    *,
+    activation: str,
+    thresholds: dict[str, float],
 ) -> dict[str, Any]:
     """Per-source validation reports (macro-F1 per language, per-label F1, ECE)."""
     labels = TASK_LABELS[task]
@@ -211,12 +236,21 @@ def train_task(
     mask = label_mask(task, train) if multilabel else None
     weights = positive_weights(y_tr, mask) if multilabel else balanced_weights(y_tr, 3)
     result = fit_head(
-        x_tr, y_tr, multilabel=multilabel, label_weights=weights, mask_train=mask,
-        score_val=_selection_score(task, val, y_va, x_va, select_on), config=config,
+        x_tr,
+        y_tr,
+        multilabel=multilabel,
+        label_weights=weights,
+        mask_train=mask,
+        score_val=_selection_score(task, val, y_va, x_va, select_on),
+        config=config,
     )
     layers, thresholds, temperature = result.layers, {}, 1.0
     if multilabel:
-        sel = np.array([i for i, r in enumerate(val) if r.source in select_on]) if select_on else np.arange(len(val))
+        sel = (
+            np.array([i for i, r in enumerate(val) if r.source in select_on])
+            if select_on
+            else np.arange(len(val))
+        )
         sel = sel if len(sel) else np.arange(len(val))
         probs = 1.0 / (1.0 + np.exp(-_logits(layers, x_va[sel], config.activation)))
         thresholds = tune_thresholds(probs, y_va[sel], TASK_LABELS[task])
@@ -227,8 +261,9 @@ def train_task(
             _fold_temperature(layers, temperature)
         else:
             temperature = 1.0
-    metrics = evaluate_split(task, layers, val, x_va, activation=config.activation,
-                             thresholds=thresholds)
+    metrics = evaluate_split(
+        task, layers, val, x_va, activation=config.activation, thresholds=thresholds
+    )
     metrics["best_epoch"] = result.best_epoch
     metrics["selection_score"] = round(result.best_score, 4)
     return TrainOutcome(layers, metrics, thresholds, temperature, time.perf_counter() - t0)

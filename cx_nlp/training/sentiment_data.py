@@ -21,7 +21,11 @@ from cx_nlp.training.data import (
     seeded_split,
 )
 
-NEG, NEU, POS = SentimentLabel.NEGATIVE.value, SentimentLabel.NEUTRAL.value, SentimentLabel.POSITIVE.value
+NEG, NEU, POS = (
+    SentimentLabel.NEGATIVE.value,
+    SentimentLabel.NEUTRAL.value,
+    SentimentLabel.POSITIVE.value,
+)
 UMSAB_LANGUAGES: dict[str, str] = {
     "arabic": "ar",
     "english": "en",
@@ -95,7 +99,9 @@ def load_sentipolc(data_dir: Path) -> list[LabelledText]:
 
     Tweets that are also in UMSAB-it val are removed, so UMSAB val stays clean.
     """
-    held = {_tweet_key(t) for t in read_lines(data_dir / "umsab_xlmt_sentiment/italian/val_text.txt")}
+    held = {
+        _tweet_key(t) for t in read_lines(data_dir / "umsab_xlmt_sentiment/italian/val_text.txt")
+    }
     out = []
     path = data_dir / "sentipolc2016_it" / "derived" / "sentipolc16_train.jsonl"
     for line in read_lines(path):
@@ -123,7 +129,9 @@ def load_m_absa(
     for domain in MABSA_DOMAINS:
         for code in languages:
             for split, stem in ((TRAIN, "train"), (VAL, "dev")):
-                for line in read_lines(data_dir / "m_absa_multilingual" / domain / code / f"{stem}.txt"):
+                for line in read_lines(
+                    data_dir / "m_absa_multilingual" / domain / code / f"{stem}.txt"
+                ):
                     parsed = _mabsa_label(line)
                     if parsed and parsed[0]:
                         out.append(LabelledText(parsed[0], (parsed[1],), code, "m_absa", split))
@@ -147,4 +155,3 @@ def load_absita2018(data_dir: Path, *, seed: int = 0) -> list[LabelledText]:
                 split = seeded_split(text, seed=seed)
                 out.append(LabelledText(text, (POS if pos else NEG,), "it", "absita2018", split))
     return out
-

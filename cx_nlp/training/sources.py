@@ -24,18 +24,49 @@ class DataSource:
 SENTIMENT_SOURCES: dict[str, DataSource] = {
     s.name: s
     for s in (
-        DataSource("umsab", "umsab_xlmt_sentiment", "research only (per-language source licences; "
-                   "it CC BY-NC-SA 3.0, es TASS research-only)", False, sentiment_data.load_umsab),
-        DataSource("sentipolc", "sentipolc2016_it", "CC BY-NC-SA 3.0 IT", False,
-                   sentiment_data.load_sentipolc),
-        DataSource("amazon_it", "amazon_it_reviews_stars", "unclear, CC BY-NC-ND 4.0 at best",
-                   False, sentiment_data.load_amazon_it),
-        DataSource("ate_absita", "ate_absita2020_it", "CC BY-NC-ND 4.0", False,
-                   sentiment_data.load_ate_absita),
-        DataSource("m_absa", "m_absa_multilingual", "unclear (no licence upstream)", False,
-                   sentiment_data.load_m_absa),
-        DataSource("absita2018", "absita2018_it", "CC BY-NC-SA 3.0 IT", False,
-                   sentiment_data.load_absita2018),
+        DataSource(
+            "umsab",
+            "umsab_xlmt_sentiment",
+            "research only (per-language source licences; "
+            "it CC BY-NC-SA 3.0, es TASS research-only)",
+            False,
+            sentiment_data.load_umsab,
+        ),
+        DataSource(
+            "sentipolc",
+            "sentipolc2016_it",
+            "CC BY-NC-SA 3.0 IT",
+            False,
+            sentiment_data.load_sentipolc,
+        ),
+        DataSource(
+            "amazon_it",
+            "amazon_it_reviews_stars",
+            "unclear, CC BY-NC-ND 4.0 at best",
+            False,
+            sentiment_data.load_amazon_it,
+        ),
+        DataSource(
+            "ate_absita",
+            "ate_absita2020_it",
+            "CC BY-NC-ND 4.0",
+            False,
+            sentiment_data.load_ate_absita,
+        ),
+        DataSource(
+            "m_absa",
+            "m_absa_multilingual",
+            "unclear (no licence upstream)",
+            False,
+            sentiment_data.load_m_absa,
+        ),
+        DataSource(
+            "absita2018",
+            "absita2018_it",
+            "CC BY-NC-SA 3.0 IT",
+            False,
+            sentiment_data.load_absita2018,
+        ),
     )
 }
 EMOTION_SOURCES: dict[str, DataSource] = {
@@ -43,8 +74,13 @@ EMOTION_SOURCES: dict[str, DataSource] = {
     for s in (
         DataSource("xed", "xed_emotion", "CC BY 4.0", True, emotion_data.load_xed),
         DataSource("goemotions", "goemotions", "Apache-2.0", True, emotion_data.load_goemotions),
-        DataSource("emoevent", "emoevent_es_en", "unclear (no licence upstream)", False,
-                   emotion_data.load_emoevent),
+        DataSource(
+            "emoevent",
+            "emoevent_es_en",
+            "unclear (no licence upstream)",
+            False,
+            emotion_data.load_emoevent,
+        ),
     )
 }
 TASK_SOURCES: dict[str, dict[str, DataSource]] = {

