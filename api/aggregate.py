@@ -1,8 +1,4 @@
-"""Corpus-level summary of scored docs (sentiment distribution, emotion shares).
-
-This is corpus arithmetic, not NLP; it belongs in the core (``cx_nlp``) once the forces
-index and topics land, so that the CLI and notebooks share it.
-"""
+"""The ``/v1/aggregate`` response: counts and shares, with the forces index from the core."""
 
 from __future__ import annotations
 
@@ -10,10 +6,11 @@ from collections import Counter
 from statistics import fmean
 
 from api.schemas import AggregateResponse, SentimentShare
+from cx_nlp.aggregate import forces_index
 from cx_nlp.schema import Doc, Emotion, SentimentLabel
 
 
-def aggregate(docs: list[Doc], *, profile: str) -> AggregateResponse:
+def aggregate(docs: list[Doc], *, profile: str, has_forces: bool) -> AggregateResponse:
     """Summarize ``docs``: shares are over scored docs that carry the analysis."""
     scored = [doc for doc in docs if doc.error is None]
     languages = Counter(doc.language.code if doc.language else "und" for doc in scored)
@@ -39,6 +36,11 @@ def aggregate(docs: list[Doc], *, profile: str) -> AggregateResponse:
         sentiment=sentiment,
         mean_sentiment_score=fmean(s.score for s in with_sentiment) if with_sentiment else None,
         emotions=emotions,
-        forces_index=None,
+        forces_index=(
+            {force.value: value for force, value in forces_index(scored).items()}
+            if has_forces
+            else None
+        ),
         topics=None,
     )
+

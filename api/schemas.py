@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from pydantic_core import PydanticCustomError
 
+from cx_nlp.aggregate import ForceIndex
 from cx_nlp.config import Settings
 from cx_nlp.errors import EmptyTextError
 from cx_nlp.schema import Channel, Doc, Emotion, FeedbackIn, SentimentLabel
@@ -111,7 +112,10 @@ class AggregateResponse(_Strict):
     sentiment: dict[SentimentLabel, SentimentShare] | None
     mean_sentiment_score: float | None
     emotions: dict[Emotion, float] | None = Field(description="Share of items with each emotion.")
-    forces_index: dict[str, Any] | None = Field(description="Not available yet: always null.")
+    forces_index: dict[str, ForceIndex] | None = Field(
+        description="Per CX force: 100 x (share positive - share negative) with the counts; "
+        "null when the profile has no forces analyzer."
+    )
     topics: list[dict[str, Any]] | None = Field(description="Not available yet: always null.")
 
 

@@ -203,3 +203,34 @@ def _version() -> str:
 def run() -> None:
     """Console-script entry point."""
     app()
+
+
+def _mount_training_commands() -> None:
+    """``cx-nlp train sentiment|emotion|forces`` and ``cx-nlp evaluate``; imports stay light."""
+    from cx_nlp.training.commands import evaluate, train_app
+    from cx_nlp.training.forces_command import train_forces
+
+    train_app.command("forces")(train_forces)
+    app.add_typer(train_app, name="train")
+    app.command("evaluate")(evaluate)
+
+
+@app.command("models")
+def models_list() -> None:
+    """List the model folders under the models directory with task, encoder and metrics.
+
+    Example: cx-nlp models
+    """
+    from cx_nlp.artifacts import list_models
+
+    with _fatal_errors():
+        manifests = list_models(get_settings().models_dir)
+    for manifest in manifests:
+        typer.echo(
+            f"{manifest.name:28} task={manifest.task:10} encoder={manifest.encoder.name:10} "
+            f"commercial={'yes' if manifest.commercial_use else 'no':3} "
+            f"languages={','.join(manifest.languages)}"
+        )
+
+
+_mount_training_commands()

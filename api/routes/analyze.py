@@ -40,7 +40,8 @@ def build_router(schemas: ApiSchemas) -> APIRouter:
     async def aggregate_items(body: AnalyzeRequest, state: ReadyStateDep) -> AggregateResponse:
         """Analyze 1..N items and return their summary: sentiment and emotion shares."""
         profile, docs = await score_items(state, body)
-        return aggregate(docs, profile=profile)
+        has_forces = "forces" in state.pipelines[profile].names
+        return aggregate(docs, profile=profile, has_forces=has_forces)
 
     router.add_api_route(
         "/analyze", with_body_model(analyze, schemas.analyze), methods=["POST"],

@@ -155,3 +155,25 @@ def load_absita2018(data_dir: Path, *, seed: int = 0) -> list[LabelledText]:
                 split = seeded_split(text, seed=seed)
                 out.append(LabelledText(text, (POS if pos else NEG,), "it", "absita2018", split))
     return out
+
+
+def load_goemotions_sentiment(data_dir: Path) -> list[LabelledText]:
+    """GoEmotions (Apache-2.0) through its official sentiment grouping: a permissive source.
+
+    Rows whose labels are all neutral become neutral; rows whose emotions are all in the
+    positive (negative) group become positive (negative); ambiguous or mixed rows are
+    dropped.
+    """
+    base = data_dir / "goemotions"
+    names = read_lines(base / "emotions.txt")
+    groups = json.loads((base / "sentiment_dict.json").read_text(encoding="utf-8"))
+    polarity = {name: group for group, members in groups.items() for name in members}
+    polarity["neutral"] = "neutral"
+    out = []
+    for split, stem in ((TRAIN, "train"), (VAL, "dev")):
+        for line in read_lines(base / f"{stem}.tsv"):
+            text, ids, _ = line.split("\t")
+            found = {polarity[names[int(i)]] for i in ids.split(",")}
+            if len(found) == 1 and (label := _SENTIPOLC_LABELS.get(found.pop())):
+                out.append(LabelledText(text, (label,), "en", "goemotions_sentiment", split))
+    return out
