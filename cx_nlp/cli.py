@@ -234,3 +234,13 @@ def models_list() -> None:
 
 
 _mount_training_commands()
+
+
+def _mount_topic_commands() -> None:
+    """``cx-nlp topics fit|show``; BERTopic is imported only when a command runs."""
+    from cx_nlp.topics.commands import topics_app
+
+    app.add_typer(topics_app, name="topics")
+
+
+_mount_topic_commands()

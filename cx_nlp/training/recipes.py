@@ -23,7 +23,13 @@ from cx_nlp.training.data import (
     seeded_split,
 )
 from cx_nlp.training.emotion_data import KNOWN_LABELS
-from cx_nlp.training.fit import FitConfig, balanced_weights, fit_head, positive_weights
+from cx_nlp.training.fit import (
+    FitConfig,
+    Targets,
+    fit_head,
+    positive_weights,
+    source_balanced_row_weights,
+)
 from cx_nlp.training.metrics import (
     apply_thresholds,
     fit_temperature,
@@ -121,47 +127,44 @@ def label_mask(task: str, rows: list[LabelledText]) -> np.ndarray:
     )
 
 
-def _groups(rows: list[LabelledText], sources: tuple[str, ...]) -> list[np.ndarray]:
-    """Index arrays of validation rows per (source, language) among ``sources``."""
-    keys = sorted({(r.source, r.language) for r in rows if r.source in sources})
-    return [
-        np.array([i for i, r in enumerate(rows) if (r.source, r.language) == key]) for key in keys
-    ]
+def _groups(rows: list[LabelledText], sources: tuple[str, ...]) -> list[list[np.ndarray]]:
+    """Per selection source, the index arrays of its validation rows per language."""
+    out = []
+    for source in sources:
+        langs = sorted({r.language for r in rows if r.source == source})
+        groups = [np.array([i for i, r in enumerate(rows) if (r.source, r.language) == (source, lang)])
+                  for lang in langs]
+        if groups:
+            out.append(groups)
+    return out or [[np.arange(len(rows))]]
 
 
 def _selection_score(
-    task: str,
-    val: list[LabelledText],
-    y_val: np.ndarray,
-    x_val: np.ndarray,
+    task: str, val: list[LabelledText], y_val: np.ndarray, x_val: np.ndarray,
     select_on: tuple[str, ...],
 ) -> Any:
-    """Mean macro-F1 over (source, language) groups of the selection sets."""
+    """Mean over selection sources of the mean macro-F1 over that source's languages."""
     from cx_nlp.training.metrics import macro_f1
 
-    groups = _groups(val, select_on) or [np.arange(len(val))]
-    n_labels = len(TASK_LABELS[task])
+    groups = _groups(val, select_on)
+    labels = TASK_LABELS[task]
+    every = np.concatenate([g for source in groups for g in source])
 
     def score(logits_of: Any) -> float:
         logits = logits_of(x_val)
         if task == "sentiment":
             pred = logits.argmax(axis=1)
-            return float(np.mean([macro_f1(y_val[g], pred[g], n_labels) for g in groups]))
-        probs = 1.0 / (1.0 + np.exp(-logits))
-        cut = tune_thresholds(
-            probs[np.concatenate(groups)], y_val[np.concatenate(groups)], TASK_LABELS[task]
-        )
-        pred = apply_thresholds(probs, cut, TASK_LABELS[task])
-        return float(
-            np.mean(
-                [
-                    multi_label_report(pred[g], y_val[g], ["x"] * len(g), TASK_LABELS[task])[
-                        "macro_f1"
-                    ]
-                    for g in groups
-                ]
-            )
-        )
+        else:
+            probs = 1.0 / (1.0 + np.exp(-logits))
+            pred = apply_thresholds(probs, tune_thresholds(probs[every], y_val[every], labels),
+                                    labels)
+
+        def f1(g: np.ndarray) -> float:
+            if task == "sentiment":
+                return macro_f1(y_val[g], pred[g], len(labels))
+            return float(multi_label_report(pred[g], y_val[g], ["x"] * len(g), labels)["macro_f1"])
+
+        return float(np.mean([np.mean([f1(g) for g in source]) for source in groups]))
 
     return score
 
@@ -233,17 +236,14 @@ def train_task(
     x_tr, x_va = dataset.vectors[train_idx], dataset.vectors[val_idx]
     y_tr, y_va = targets(task, train), targets(task, val)
     multilabel = task != "sentiment"
-    mask = label_mask(task, train) if multilabel else None
-    weights = positive_weights(y_tr, mask) if multilabel else balanced_weights(y_tr, 3)
-    result = fit_head(
-        x_tr,
-        y_tr,
-        multilabel=multilabel,
-        label_weights=weights,
-        mask_train=mask,
-        score_val=_selection_score(task, val, y_va, x_va, select_on),
-        config=config,
-    )
+    if multilabel:
+        mask = label_mask(task, train)
+        target = Targets(y_tr, True, positive_weights(y_tr, mask), mask=mask)
+    else:
+        row_w = source_balanced_row_weights(y_tr, [r.source for r in train], 3)
+        target = Targets(y_tr, False, np.ones(3, dtype=np.float32), row_weights=row_w)
+    result = fit_head(x_tr, target, config=config,
+                      score_val=_selection_score(task, val, y_va, x_va, select_on))
     layers, thresholds, temperature = result.layers, {}, 1.0
     if multilabel:
         sel = (

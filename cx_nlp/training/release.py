@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Measured defaults per task (see the model cards' Evaluation sections).
 DEFAULT_CONFIG: dict[str, FitConfig] = {
-    "sentiment": FitConfig(hidden=(512,), activation="gelu", dropout=0.2),
-    "emotion": FitConfig(hidden=(512,), activation="gelu", dropout=0.2),
+    "sentiment": FitConfig(hidden=(512,), activation="relu", ensemble=5),
+    "emotion": FitConfig(hidden=(512,), activation="relu", ensemble=1),
 }
 
 

@@ -67,6 +67,13 @@ SENTIMENT_SOURCES: dict[str, DataSource] = {
             False,
             sentiment_data.load_absita2018,
         ),
+        DataSource(
+            "goemotions_sentiment",
+            "goemotions",
+            "Apache-2.0",
+            True,
+            sentiment_data.load_goemotions_sentiment,
+        ),
     )
 }
 EMOTION_SOURCES: dict[str, DataSource] = {
