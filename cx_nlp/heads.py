@@ -34,24 +34,23 @@ _SQRT_2_OVER_PI = np.float32(np.sqrt(2.0 / np.pi))
 def gelu(x: np.ndarray) -> np.ndarray:
     """GELU, tanh approximation (torch ``GELU(approximate="tanh")``)."""
     inner = _SQRT_2_OVER_PI * (x + np.float32(0.044715) * x * x * x)
-    return np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner))
+    return np.asarray(np.float32(0.5) * x * (np.float32(1.0) + np.tanh(inner)), dtype=np.float32)
 
 
 def relu(x: np.ndarray) -> np.ndarray:
     """ReLU."""
-    return np.maximum(x, np.float32(0.0))
+    return np.asarray(np.maximum(x, np.float32(0.0)), dtype=np.float32)
 
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax, numerically stable."""
     shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)  # type: ignore[no-any-return]
+    return np.asarray(shifted / shifted.sum(axis=1, keepdims=True), dtype=np.float32)
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
     """Element-wise logistic function, numerically stable."""
-    out = np.exp(-np.logaddexp(np.float32(0.0), -logits))
-    return out.astype(np.float32)
+    return np.asarray(np.exp(-np.logaddexp(np.float32(0.0), -logits)), dtype=np.float32)
 
 
 _ACTIVATIONS = {"gelu": gelu, "relu": relu}
@@ -64,7 +63,7 @@ def _read_layers(path: Path) -> list[tuple[np.ndarray, np.ndarray]]:
         tensors = load_file(str(path))
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"Cannot read head weights {str(path)!r}: {exc}; re-export.") from exc
-    layers = []
+    layers: list[tuple[np.ndarray, np.ndarray]] = []
     while f"layers.{len(layers)}.weight" in tensors:
         i = len(layers)
         weight = tensors[f"layers.{i}.weight"].astype(np.float32)

@@ -15,6 +15,11 @@ The recipe (see docs/topics.md):
    percentile of members' similarity to their topic, lowered until at most
    ``max_outlier_share`` stay outliers), then ``update_topics``; topic vectors are then
    recomputed as the mean member vector, and assignment uses the same threshold.
+
+With ``max_cluster_rows``, steps 2-3 run on a seeded sample (UMAP is single-threaded and
+slow beyond ~20k texts); the other texts start as outliers and join topics in step 6 by the
+same rule as assignment; the vocabulary comes from the sample, keyword weights from every
+text.
 """
 
 from __future__ import annotations
@@ -70,6 +75,9 @@ class TopicFitOptions(BaseModel):
     member_quantile: float = Field(default=0.01, ge=0.0, le=1.0)
     temperature: float = Field(default=0.05, gt=0.0)
     representative_texts: int = Field(default=3, ge=1)
+    max_cluster_rows: int | None = Field(
+        default=None, ge=100, description="Reduce and cluster a seeded sample of this size."
+    )
 
 
 @dataclass
@@ -129,12 +137,13 @@ def fit_topics(
     _check_inputs(texts, embeddings, languages, opts)
     views = vocabulary_views(texts, languages)
     present = sorted(set(languages))
+    sample = _sample_rows(len(texts), opts)
     vocabulary = corpus_vocabulary(
-        views, stop_words(present), min_df=opts.min_df, max_features=opts.max_features
-    )
+        views if sample is None else [views[i] for i in sample],
+        stop_words(present), min_df=opts.min_df, max_features=opts.max_features,
+    )  # fmt: skip
     model = build_topic_model(opts, vocabulary)
-    topics, _ = model.fit_transform(views, embeddings=embeddings)
-    topics = [int(t) for t in topics]
+    topics = _cluster(model, views, embeddings, sample)
     if set(topics) == {OUTLIER_ID}:
         raise TopicFitError(
             f"HDBSCAN found no topic in {len(texts)} texts; lower --min-topic-size."
@@ -143,6 +152,27 @@ def fit_topics(
     topics = _reduce_outliers(model, views, topics, embeddings, threshold, opts, vocabulary)
     _finalise(model, topics, texts, embeddings, opts)
     return FittedTopics(model, topics, threshold, present, opts)
+
+
+def _sample_rows(n: int, opts: TopicFitOptions) -> np.ndarray | None:
+    """Sorted indices of the seeded clustering sample, or None to cluster every text."""
+    if opts.max_cluster_rows is None or n <= opts.max_cluster_rows:
+        return None
+    rng = np.random.default_rng(opts.seed)
+    return np.sort(rng.choice(n, size=opts.max_cluster_rows, replace=False))
+
+
+def _cluster(
+    model: Any, views: list[str], embeddings: np.ndarray, sample: np.ndarray | None
+) -> list[int]:
+    """Fit on every text, or on the sample (vocabulary from it too); others start as -1."""
+    if sample is None:
+        return [int(t) for t in model.fit_transform(views, embeddings=embeddings)[0]]
+    fitted, _ = model.fit_transform([views[i] for i in sample], embeddings=embeddings[sample])
+    topics = [OUTLIER_ID] * len(views)
+    for row, topic in zip(sample.tolist(), fitted, strict=True):
+        topics[row] = int(topic)
+    return topics
 
 
 def _check_inputs(
@@ -272,9 +302,15 @@ def _reduce_outliers(
 ) -> list[int]:
     if OUTLIER_ID not in topics:
         return topics
-    new_topics = model.reduce_outliers(
-        views, topics, strategy="embeddings", embeddings=embeddings, threshold=threshold
-    )
+    if model._outliers:
+        new_topics = model.reduce_outliers(
+            views, topics, strategy="embeddings", embeddings=embeddings, threshold=threshold
+        )
+    else:  # the sample had no outliers, so BERTopic refuses; same rule, by hand
+        similarity = _similarity_to_topics(model, embeddings)
+        best, score = similarity.argmax(axis=1), similarity.max(axis=1)
+        new_topics = [int(b) if t == OUTLIER_ID and s >= threshold else t
+                      for t, b, s in zip(topics, best, score, strict=True)]  # fmt: skip
     new_topics = [int(t) for t in new_topics]
     model.update_topics(
         views,

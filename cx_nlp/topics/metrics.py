@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -15,12 +15,21 @@ if TYPE_CHECKING:
     from cx_nlp.topics.fit import FittedTopics
 
 
-def npmi_coherence(topic_words: Sequence[Sequence[str]], documents: Sequence[str]) -> float:
+def npmi_coherence(
+    topic_words: Sequence[Sequence[str]],
+    documents: Sequence[str],
+    *,
+    languages: Sequence[str] | None = None,
+) -> float:
     """Mean NPMI of word pairs within each topic, with document co-occurrence.
 
     Args:
         topic_words: The top words of each topic (typically 10).
         documents: The corpus as whitespace-tokenised text (the vocabulary view).
+        languages: The language of each document. When given, only pairs of words whose
+            dominant language (where they occur most) is the same are scored: translations
+            never share a document, so a multilingual topic ("taste", "sabor", "goût")
+            would otherwise score -1 for being multilingual.
 
     Returns:
         The mean over topics of the mean pairwise NPMI, in [-1, 1]; pairs that never
@@ -33,15 +42,28 @@ def npmi_coherence(topic_words: Sequence[Sequence[str]], documents: Sequence[str
         return 0.0
     vectorizer = CountVectorizer(vocabulary=vocabulary, binary=True, token_pattern=r"\S+")
     matrix = vectorizer.transform(documents).tocsc().astype(np.float64)
-    n = matrix.shape[0]
-    joint = (matrix.T @ matrix).toarray() / n
+    joint = (matrix.T @ matrix).toarray() / matrix.shape[0]
     index = {word: i for i, word in enumerate(vocabulary)}
+    home = _dominant_languages(matrix, languages) if languages is not None else None
     scores = []
     for words in topic_words:
-        pairs = [_npmi(joint, index[a], index[b]) for a, b in itertools.combinations(words, 2)]
+        pairs = [
+            _npmi(joint, index[a], index[b])
+            for a, b in itertools.combinations(words, 2)
+            if home is None or home[index[a]] == home[index[b]]
+        ]
         if pairs:
             scores.append(sum(pairs) / len(pairs))
     return float(np.mean(scores)) if scores else 0.0
+
+
+def _dominant_languages(matrix: Any, languages: Sequence[str]) -> list[str]:
+    codes = sorted(set(languages))
+    rows = np.array([codes.index(code) for code in languages])
+    counts = np.vstack(
+        [np.asarray(matrix[rows == k].sum(axis=0)).ravel() for k in range(len(codes))]
+    )
+    return [codes[k] for k in counts.argmax(axis=0)]
 
 
 def _npmi(joint: np.ndarray, i: int, j: int) -> float:

@@ -59,24 +59,22 @@ def embed_cached(
     """
     path = cache_path(encoder.name, dataset, texts, cache_dir)
     if path.exists():
-        vectors = np.load(path)
+        vectors = np.asarray(np.load(path), dtype=np.float32)
         if vectors.shape == (len(texts), encoder.dim):
             return vectors
         logger.warning("ignoring cache file %s with shape %s", path, vectors.shape)
+    vectors = _encode_chunks(encoder, texts, dataset)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.save(path, vectors)
+    return vectors
+
+
+def _encode_chunks(encoder: Encoder, texts: list[str], dataset: str) -> np.ndarray:
     t0 = time.perf_counter()
-    parts = []
+    parts = [np.zeros((0, encoder.dim), np.float32)]
     for start in range(0, len(texts), _CHUNK):
         parts.append(encoder.encode(texts[start : start + _CHUNK]))
         logger.info("%s/%s: %d/%d texts", encoder.name, dataset, start + len(parts[-1]), len(texts))
-    vectors = np.concatenate(parts) if parts else np.zeros((0, encoder.dim), np.float32)
     seconds = time.perf_counter() - t0
-    logger.info(
-        "encoded %d %s texts in %.1fs (%.0f/s)",
-        len(texts),
-        dataset,
-        seconds,
-        len(texts) / max(seconds, 1e-9),
-    )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.save(path, vectors.astype(np.float32))
-    return vectors
+    logger.info("encoded %d %s texts in %.1fs", len(texts), dataset, seconds)
+    return np.concatenate(parts).astype(np.float32)

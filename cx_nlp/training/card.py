@@ -46,18 +46,9 @@ def _goemotions_table() -> str:
     return _table(rows)
 
 
-def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: str = "") -> str:
-    """The model card text.
-
-    Args:
-        fields: Manifest fields (name, task, labels, encoder, training_data, metrics, ...).
-        command: The exact command that reproduces the head.
-        seconds: Wall-clock training time (embedding included).
-        notes: Extra measured findings to record under Limitations.
-    """
-    task = fields["task"]
-    data = [["set", "path", "licence", "train rows", "commercial use"]]
-    data += [
+def _data_section(fields: dict[str, Any]) -> str:
+    rows = [["set", "path", "licence", "train rows", "commercial use"]]
+    rows += [
         [
             d["name"],
             f"`{d['path']}`",
@@ -67,69 +58,87 @@ def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: 
         ]
         for d in fields["training_data"]
     ]
+    if any(d["name"] == "goemotions" for d in fields["training_data"]):
+        return (
+            f"{_table(rows)}\n\nGoEmotions' 27 labels are mapped onto Plutchik's eight "
+            f"as follows:\n\n{_goemotions_table()}"
+        )
+    return _table(rows)
+
+
+def _labels_section(fields: dict[str, Any]) -> str:
     thresholds = fields.get("thresholds") or {}
-    label_rows = (
-        [["label", "threshold"]] + [[lab, f"{thresholds[lab]:.3f}"] for lab in fields["labels"]]
-        if thresholds
-        else [["label"]] + [[lab] for lab in fields["labels"]]
-    )
+    if thresholds:
+        rows = [["label", "threshold"]] + [[x, f"{thresholds[x]:.3f}"] for x in fields["labels"]]
+        return (
+            f"Head order and per-label decision thresholds (tuned on validation):\n\n{_table(rows)}"
+        )
+    rows = [["label"]] + [[x] for x in fields["labels"]]
+    return f"Head order; softmax outputs (the label is the arg-max):\n\n{_table(rows)}"
+
+
+def _summary(fields: dict[str, Any]) -> str:
     arch = fields["architecture"]
     shape = "linear" if arch["type"] == "linear" else f"MLP {arch['hidden']} ({arch['activation']})"
     licence = (
         "Trained only on permissively licensed data: commercial use allowed."
         if fields["commercial_use"]
-        else "**Non-commercial / research use only**: at least "
-        "one training set is non-commercial or has no clear licence."
+        else "**Non-commercial / research use only**: at least one training set is "
+        "non-commercial or has no clear licence."
     )
-    mapping = (
+    encoder = fields["encoder"]
+    return (
+        f"A {shape} head ({fields['activation']}) predicting "
+        f"{_PURPOSE.get(fields['task'], fields['task'])}, on top of the frozen "
+        f"`{encoder['name']}` sentence encoder ({encoder['dim']}-d, `{encoder['version']}`). "
+        f"Inference is numpy only. {licence}"
+    )
+
+
+_INTENDED = (
+    "Intended: scoring customer feedback (reviews, survey answers, social posts, chats) one "
+    "sentence or short document at a time, inside the cx-nlp pipeline, for aggregate analysis. "
+    "Out of scope: decisions about individual people, clinical or safety-critical use, long "
+    "documents without sentence splitting, languages the encoder does not cover."
+)
+_LIMITATIONS = (
+    "- Tweets, subtitles and product reviews are not customer-service text; expect a domain gap.\n"
+    "- Projected (machine-aligned) emotion labels are silver data; sarcasm and irony are hard.\n"
+    "- Label noise: star ratings are the reviewer's, not an annotator's."
+)
+_EVALUATION = (
+    "Validation splits only (the test splits are withheld by the maintainers); the numbers "
+    "were also used for early stopping and calibration, so they are slightly optimistic."
+)
+
+
+def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: str = "") -> str:
+    """The model card text.
+
+    Args:
+        fields: Manifest fields (name, task, labels, encoder, training_data, metrics, ...).
+        command: The exact command that reproduces the head.
+        seconds: Wall-clock training time (embedding included).
+        notes: Extra measured findings to record under Limitations.
+    """
+    sections = [
+        ("Summary", _summary(fields)),
+        ("Intended use / out of scope", _INTENDED),
         (
-            "\n\nGoEmotions' 27 labels are mapped onto Plutchik's eight as follows:\n\n"
-            + _goemotions_table()
-        )
-        if any(d["name"] == "goemotions" for d in fields["training_data"])
-        else ""
-    )
-    return f"""# {fields["name"]}
-
-## Summary
-A {shape} head ({fields["activation"]}) predicting {_PURPOSE.get(task, task)}, on top of the
-frozen `{fields["encoder"]["name"]}` sentence encoder ({fields["encoder"]["dim"]}-d,
-`{fields["encoder"]["version"]}`). Inference is numpy only. {licence}
-
-## Intended use / out of scope
-Intended: scoring customer feedback (reviews, survey answers, social posts, chats) one
-sentence or short document at a time, inside the cx-nlp pipeline, for aggregate analysis.
-Out of scope: decisions about individual people, clinical or safety-critical use, long
-documents without sentence splitting, languages the encoder does not cover.
-
-## Languages
-Trained on: {", ".join(fields["languages"])}. Other languages of the encoder work
-zero-shot, with lower quality.
-
-## Labels
-Head order and {"per-label decision thresholds (tuned on validation)" if thresholds else "softmax outputs (the label is the arg-max)"}:
-
-{_table(label_rows)}
-
-## Training data
-{_table(data)}{mapping}
-
-## Evaluation
-Validation splits only (the test splits are withheld by the maintainers); the numbers
-were also used for early stopping and calibration, so they are slightly optimistic.
-
-{_evaluation(fields["metrics"])}
-
-## Limitations and bias
-- Tweets, subtitles and product reviews are not customer-service text; expect a domain gap.
-- Projected (machine-aligned) emotion labels are silver data; sarcasm and irony are hard.
-- Label noise: star ratings are the reviewer's, not an annotator's.
-{notes}
-
-## How to reproduce
-```
-{command}
-```
-Training took {seconds / 60:.1f} minutes on 2 CPU cores (embedding included; cached
-embeddings under `.cache/embeddings/` make re-runs faster).
-"""
+            "Languages",
+            f"Trained on: {', '.join(fields['languages'])}. Other languages of the "
+            "encoder work zero-shot, with lower quality.",
+        ),
+        ("Labels", _labels_section(fields)),
+        ("Training data", _data_section(fields)),
+        ("Evaluation", f"{_EVALUATION}\n\n{_evaluation(fields['metrics'])}"),
+        ("Limitations and bias", f"{_LIMITATIONS}\n{notes}".rstrip()),
+        (
+            "How to reproduce",
+            f"```\n{command}\n```\nTraining took {seconds / 60:.1f} minutes "
+            "on 2 CPU cores (embedding included; cached embeddings under "
+            "`.cache/embeddings/` make re-runs faster).",
+        ),
+    ]
+    body = "\n\n".join(f"## {title}\n{text}" for title, text in sections)
+    return f"# {fields['name']}\n\n{body}\n"

@@ -6,8 +6,6 @@ function the main app registers as ``cx-nlp evaluate``.
 
 from __future__ import annotations
 
-import shlex
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -47,11 +45,9 @@ def _train(
 ) -> None:
     from cx_nlp.training.release import TrainRequest, train_and_export
 
-    command = (
-        "cx-nlp train " + shlex.join([task, *sys.argv[3:]])
-        if len(sys.argv) > 3
-        else f"cx-nlp train {task} --encoder {encoder} -o {output} --seed {seed}"
-    )
+    command = f"cx-nlp train {task} --encoder {encoder} -o {output} --seed {seed}"
+    command += f" --data {data}" if data else ""
+    command += f" --sources {sources}" if sources else ""
     request = TrainRequest(
         task=task,
         out_dir=output,

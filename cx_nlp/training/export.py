@@ -29,8 +29,8 @@ logger = logging.getLogger(__name__)
 def source_commit() -> str:
     """The repository's HEAD commit, or ``"uncommitted"`` when there is none yet."""
     try:
-        result = subprocess.run(  # noqa: S603 - fixed argv, no shell
-            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],  # noqa: S607 - git on PATH
+        result = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"],
             capture_output=True,
             text=True,
             check=False,

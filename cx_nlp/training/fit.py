@@ -75,8 +75,10 @@ def build_module(torch: Any, dim_in: int, n_out: int, config: FitConfig) -> Any:
 def export_layers(module: Any) -> Layers:
     """The module's Linear layers as float32 numpy ``(weight, bias)`` pairs."""
     return [
-        (m.weight.detach().cpu().numpy().astype(np.float32).copy(),
-         m.bias.detach().cpu().numpy().astype(np.float32).copy())
+        (
+            m.weight.detach().cpu().numpy().astype(np.float32).copy(),
+            m.bias.detach().cpu().numpy().astype(np.float32).copy(),
+        )
         for m in module
         if m.__class__.__name__ == "Linear"
     ]
@@ -101,15 +103,20 @@ def _tensors(torch: Any, x: np.ndarray, target: Targets) -> dict[str, Any]:
         "x": torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
         "y": torch.from_numpy(target.y.astype(np.float32 if target.multilabel else np.int64)),
         "label_w": torch.from_numpy(target.label_weights.astype(np.float32)),
-        "row_w": torch.from_numpy((target.row_weights if target.row_weights is not None
-                                   else np.ones(n)).astype(np.float32)),
-        "mask": torch.from_numpy((target.mask if target.mask is not None
-                                  else np.ones_like(target.y)).astype(np.float32)),
+        "row_w": torch.from_numpy(
+            (target.row_weights if target.row_weights is not None else np.ones(n)).astype(
+                np.float32
+            )
+        ),
+        "mask": torch.from_numpy(
+            (target.mask if target.mask is not None else np.ones_like(target.y)).astype(np.float32)
+        ),
     }
 
 
-def fit_member(x_train: np.ndarray, target: Targets, *, score_val: ScoreFn,
-               config: FitConfig) -> FitResult:
+def fit_member(
+    x_train: np.ndarray, target: Targets, *, score_val: ScoreFn, config: FitConfig
+) -> FitResult:
     """Train one head and keep the epoch with the best ``score_val`` (higher is better)."""
     import torch
 
@@ -117,8 +124,9 @@ def fit_member(x_train: np.ndarray, target: Targets, *, score_val: ScoreFn,
     rng = np.random.default_rng(config.seed)
     n_out = target.y.shape[1] if target.multilabel else len(target.label_weights)
     module = build_module(torch, x_train.shape[1], n_out, config)
-    optimiser = torch.optim.AdamW(module.parameters(), lr=config.lr,
-                                  weight_decay=config.weight_decay)
+    optimiser = torch.optim.AdamW(
+        module.parameters(), lr=config.lr, weight_decay=config.weight_decay
+    )
     tensors = _tensors(torch, x_train, target)
 
     def logits_of(x: np.ndarray) -> np.ndarray:
@@ -131,7 +139,8 @@ def fit_member(x_train: np.ndarray, target: Targets, *, score_val: ScoreFn,
     best = FitResult(export_layers(module), -1, -np.inf, [])
     for epoch in range(config.max_epochs):
         order = torch.from_numpy(rng.permutation(len(x_train)))
-        for idx in order.split(config.batch_size):
+        for start in range(0, len(x_train), config.batch_size):
+            idx = order[start : start + config.batch_size]
             loss = _batch_loss(torch, module(tensors["x"][idx]), target, idx, tensors)
             optimiser.zero_grad()
             loss.backward()
@@ -141,8 +150,9 @@ def fit_member(x_train: np.ndarray, target: Targets, *, score_val: ScoreFn,
             best.layers, best.best_epoch, best.best_score = export_layers(module), epoch, score
         elif epoch - best.best_epoch >= config.patience:
             break
-    logger.info("best epoch %d score %.4f history %s", best.best_epoch, best.best_score,
-                best.history)
+    logger.info(
+        "best epoch %d score %.4f history %s", best.best_epoch, best.best_score, best.history
+    )
     return best
 
 
@@ -157,8 +167,9 @@ def merge_members(members: list[Layers]) -> Layers:
     return [(first, first_bias), (out.astype(np.float32), out_bias)]
 
 
-def fit_head(x_train: np.ndarray, target: Targets, *, score_val: ScoreFn,
-             config: FitConfig) -> FitResult:
+def fit_head(
+    x_train: np.ndarray, target: Targets, *, score_val: ScoreFn, config: FitConfig
+) -> FitResult:
     """Train ``config.ensemble`` members (seeds ``seed``, ``seed+1``, ...) and merge them.
 
     Raises:
@@ -166,19 +177,26 @@ def fit_head(x_train: np.ndarray, target: Targets, *, score_val: ScoreFn,
     """
     if config.ensemble > 1 and len(config.hidden) != 1:
         raise ValueError("ensembles need exactly one hidden layer")
-    results = [fit_member(x_train, target, score_val=score_val,
-                          config=replace(config, seed=config.seed + k))
-               for k in range(config.ensemble)]
+    results = [
+        fit_member(
+            x_train, target, score_val=score_val, config=replace(config, seed=config.seed + k)
+        )
+        for k in range(config.ensemble)
+    ]
     layers = merge_members([r.layers for r in results])
-    return FitResult(layers, results[0].best_epoch,
-                     float(np.mean([r.best_score for r in results])), results[0].history)
+    return FitResult(
+        layers,
+        results[0].best_epoch,
+        float(np.mean([r.best_score for r in results])),
+        results[0].history,
+    )
 
 
 def balanced_weights(y: np.ndarray, n_labels: int) -> np.ndarray:
     """Inverse-frequency class weights, mean 1."""
     counts = np.bincount(y, minlength=n_labels).astype(np.float64)
     weights = counts.sum() / (n_labels * np.maximum(counts, 1.0))
-    return (weights / weights.mean()).astype(np.float32)
+    return np.asarray(weights / weights.mean(), dtype=np.float32)
 
 
 def source_balanced_row_weights(y: np.ndarray, sources: list[str], n_labels: int) -> np.ndarray:
@@ -191,9 +209,11 @@ def source_balanced_row_weights(y: np.ndarray, sources: list[str], n_labels: int
     return out
 
 
-def positive_weights(y: np.ndarray, mask: np.ndarray | None = None, cap: float = 10.0) -> np.ndarray:
+def positive_weights(
+    y: np.ndarray, mask: np.ndarray | None = None, cap: float = 10.0
+) -> np.ndarray:
     """``negatives / positives`` per label (capped), for BCE on imbalanced labels."""
     m = np.ones_like(y) if mask is None else mask
     pos = (y * m).sum(axis=0).astype(np.float64)
     neg = ((1 - y) * m).sum(axis=0).astype(np.float64)
-    return np.clip(neg / np.maximum(pos, 1.0), 1.0, cap).astype(np.float32)
+    return np.asarray(np.clip(neg / np.maximum(pos, 1.0), 1.0, cap), dtype=np.float32)

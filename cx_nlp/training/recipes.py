@@ -12,7 +12,7 @@ import numpy as np
 
 from cx_nlp.encoders.base import Encoder
 from cx_nlp.heads import TASK_LABELS
-from cx_nlp.training.cache import DEFAULT_CACHE_DIR, embed_cached
+from cx_nlp.training.cache import embed_cached
 from cx_nlp.training.data import (
     TRAIN,
     VAL,
@@ -25,6 +25,7 @@ from cx_nlp.training.data import (
 from cx_nlp.training.emotion_data import KNOWN_LABELS
 from cx_nlp.training.fit import (
     FitConfig,
+    Layers,
     Targets,
     fit_head,
     positive_weights,
@@ -37,7 +38,7 @@ from cx_nlp.training.metrics import (
     single_label_report,
     tune_thresholds,
 )
-from cx_nlp.training.sources import SELECT_ON, STANDARD_MIX, TASK_SOURCES, DataSource
+from cx_nlp.training.sources import DataSource
 
 logger = logging.getLogger(__name__)
 
@@ -132,15 +133,20 @@ def _groups(rows: list[LabelledText], sources: tuple[str, ...]) -> list[list[np.
     out = []
     for source in sources:
         langs = sorted({r.language for r in rows if r.source == source})
-        groups = [np.array([i for i, r in enumerate(rows) if (r.source, r.language) == (source, lang)])
-                  for lang in langs]
+        groups = [
+            np.array([i for i, r in enumerate(rows) if (r.source, r.language) == (source, lang)])
+            for lang in langs
+        ]
         if groups:
             out.append(groups)
     return out or [[np.arange(len(rows))]]
 
 
 def _selection_score(
-    task: str, val: list[LabelledText], y_val: np.ndarray, x_val: np.ndarray,
+    task: str,
+    val: list[LabelledText],
+    y_val: np.ndarray,
+    x_val: np.ndarray,
     select_on: tuple[str, ...],
 ) -> Any:
     """Mean over selection sources of the mean macro-F1 over that source's languages."""
@@ -156,8 +162,9 @@ def _selection_score(
             pred = logits.argmax(axis=1)
         else:
             probs = 1.0 / (1.0 + np.exp(-logits))
-            pred = apply_thresholds(probs, tune_thresholds(probs[every], y_val[every], labels),
-                                    labels)
+            pred = apply_thresholds(
+                probs, tune_thresholds(probs[every], y_val[every], labels), labels
+            )
 
         def f1(g: np.ndarray) -> float:
             if task == "sentiment":
@@ -220,6 +227,29 @@ def evaluate_split(
     return out
 
 
+def _calibrate(
+    task: str,
+    layers: Layers,
+    val: list[LabelledText],
+    x_va: np.ndarray,
+    y_va: np.ndarray,
+    config: FitConfig,
+    select_on: tuple[str, ...],
+) -> tuple[dict[str, float], float]:
+    """Tune emotion thresholds, or fold a temperature into sentiment logits if ECE drops."""
+    if task != "sentiment":
+        sel = np.array([i for i, r in enumerate(val) if r.source in select_on], dtype=np.int64)
+        sel = sel if len(sel) else np.arange(len(val))
+        probs = 1.0 / (1.0 + np.exp(-_logits(layers, x_va[sel], config.activation)))
+        return tune_thresholds(probs, y_va[sel], TASK_LABELS[task]), 1.0
+    logits = _logits(layers, x_va, config.activation)
+    temperature = fit_temperature(logits, y_va)
+    if _ece(logits / temperature, y_va) >= _ece(logits, y_va):
+        return {}, 1.0
+    _fold_temperature(layers, temperature)
+    return {}, temperature
+
+
 def train_task(
     task: str, dataset: Dataset, *, config: FitConfig, select_on: tuple[str, ...]
 ) -> TrainOutcome:
@@ -242,25 +272,11 @@ def train_task(
     else:
         row_w = source_balanced_row_weights(y_tr, [r.source for r in train], 3)
         target = Targets(y_tr, False, np.ones(3, dtype=np.float32), row_weights=row_w)
-    result = fit_head(x_tr, target, config=config,
-                      score_val=_selection_score(task, val, y_va, x_va, select_on))
-    layers, thresholds, temperature = result.layers, {}, 1.0
-    if multilabel:
-        sel = (
-            np.array([i for i, r in enumerate(val) if r.source in select_on])
-            if select_on
-            else np.arange(len(val))
-        )
-        sel = sel if len(sel) else np.arange(len(val))
-        probs = 1.0 / (1.0 + np.exp(-_logits(layers, x_va[sel], config.activation)))
-        thresholds = tune_thresholds(probs, y_va[sel], TASK_LABELS[task])
-    else:
-        logits = _logits(layers, x_va, config.activation)
-        temperature = fit_temperature(logits, y_va)
-        if _ece(logits / temperature, y_va) < _ece(logits, y_va):
-            _fold_temperature(layers, temperature)
-        else:
-            temperature = 1.0
+    result = fit_head(
+        x_tr, target, config=config, score_val=_selection_score(task, val, y_va, x_va, select_on)
+    )
+    layers = result.layers
+    thresholds, temperature = _calibrate(task, layers, val, x_va, y_va, config, select_on)
     metrics = evaluate_split(
         task, layers, val, x_va, activation=config.activation, thresholds=thresholds
     )

@@ -23,8 +23,8 @@ logger = logging.getLogger(__name__)
 
 # Measured defaults per task (see the model cards' Evaluation sections).
 DEFAULT_CONFIG: dict[str, FitConfig] = {
-    "sentiment": FitConfig(hidden=(512,), activation="relu", ensemble=5),
-    "emotion": FitConfig(hidden=(512,), activation="relu", ensemble=1),
+    "sentiment": FitConfig(hidden=(512,), activation="relu"),
+    "emotion": FitConfig(hidden=(512,), activation="relu", max_epochs=80, patience=8),
 }
 
 
@@ -62,6 +62,19 @@ def resolve_sources(request: TrainRequest) -> tuple[list[DataSource], Path, tupl
     return [known[n] for n in names], request.data or DEFAULT_DATA_DIR, select_on
 
 
+def _training_data(sources: list[DataSource], counts: dict[str, int]) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": s.name,
+            "path": s.path,
+            "license": s.license,
+            "rows": counts.get(s.name, 0),
+            "commercial_use": s.commercial_use,
+        }
+        for s in sources
+    ]
+
+
 def manifest_fields(
     request: TrainRequest,
     encoder: Encoder,
@@ -72,16 +85,7 @@ def manifest_fields(
     config: FitConfig,
 ) -> dict[str, Any]:
     """Every manifest field except files, created and source_commit."""
-    training_data = [
-        {
-            "name": s.name,
-            "path": s.path,
-            "license": s.license,
-            "rows": counts.get(s.name, 0),
-            "commercial_use": s.commercial_use,
-        }
-        for s in sources
-    ]
+    training_data = _training_data(sources, counts)
     return {
         "name": request.out_dir.name,
         "version": request.version,

@@ -68,3 +68,15 @@ def test_fit_topics_keeps_representative_texts_of_the_topic() -> None:
     fitted = fitted_synthetic()
     for topic_id, examples in fitted.model.representative_docs_.items():
         assert 1 <= len(examples) <= 3, topic_id
+
+
+def test_fit_topics_on_a_sample_assigns_every_text() -> None:
+    texts, vectors, languages, _ = synthetic_corpus()
+    options = TopicFitOptions(reducer="pca", max_cluster_rows=150)
+    fitted = fit_topics(
+        texts, vectors, languages=languages, nr_topics=None, min_topic_size=10, seed=1,
+        options=options,
+    )  # fmt: skip
+    assert len(fitted.topics) == len(texts)
+    assert fitted.n_topics == 4
+    assert fitted.outlier_share <= 0.15
