@@ -43,4 +43,3 @@ def aggregate(docs: list[Doc], *, profile: str, has_forces: bool) -> AggregateRe
         ),
         topics=None,
     )
-

@@ -17,6 +17,7 @@ def summarize(path: Path) -> str:
     sentiments: Counter[str] = Counter()
     emotions: Counter[str] = Counter()
     errors: Counter[str] = Counter()
+    forces: Counter[str] = Counter()
     rows = 0
     with path.open(encoding="utf-8") as handle:
         for line in handle:
@@ -30,11 +31,13 @@ def summarize(path: Path) -> str:
                 sentiments[record["sentiment"]["label"]] += 1
             if record["emotions"]:
                 emotions.update(record["emotions"]["labels"])
+            forces.update(f"{name} {tag['polarity']}" for name, tag in record["forces"].items())
     lines = [
         f"{rows} records in {path}",
         f"  languages: {dict(languages.most_common())}",
         f"  sentiment: {dict(sentiments.most_common())}",
         f"  emotions:  {dict(emotions.most_common())}",
+        f"  forces:    {dict(forces.most_common())}",
         f"  rejected:  {dict(errors.most_common())}",
     ]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from cx_nlp.analyzers import (
     prepare,
     sentences,
     sentiment,
+    topics,
 )
 
 __all__ = [
@@ -20,4 +21,5 @@ __all__ = [
     "prepare",
     "sentences",
     "sentiment",
+    "topics",
 ]

@@ -30,23 +30,30 @@ def force_kappas(
     first: dict[str, dict[str, Any]], second: dict[str, dict[str, Any]]
 ) -> dict[str, Any]:
     """Kappa per force over (positive, negative, absent), plus agreement counts, on shared uids."""
-    from sklearn.metrics import cohen_kappa_score
-
     shared = sorted(set(first) & set(second))
     result: dict[str, Any] = {"texts": len(shared)}
     for force in CxForce:
         a = [first[uid].get("forces", {}).get(force.value, "absent") for uid in shared]
         b = [second[uid].get("forces", {}).get(force.value, "absent") for uid in shared]
         result[force.value] = {
-            "kappa": round(float(cohen_kappa_score(a, b)), 3) if len(set(a) | set(b)) > 1 else 1.0,
+            "kappa": _kappa(a, b),
             "agreement": round(sum(x == y for x, y in zip(a, b, strict=True)) / len(shared), 3),
             "tagged_first": sum(x != "absent" for x in a),
             "tagged_second": sum(x != "absent" for x in b),
         }
     a_sent = [first[uid].get("sentiment", SentimentLabel.NEUTRAL.value) for uid in shared]
     b_sent = [second[uid].get("sentiment", SentimentLabel.NEUTRAL.value) for uid in shared]
-    result["sentiment"] = {"kappa": round(float(cohen_kappa_score(a_sent, b_sent)), 3)}
+    result["sentiment"] = {"kappa": _kappa(a_sent, b_sent)}
     return result
+
+
+def _kappa(first: list[str], second: list[str]) -> float:
+    """Cohen's kappa; 1.0 when both annotators used one and the same category throughout."""
+    from sklearn.metrics import cohen_kappa_score
+
+    if len(set(first) | set(second)) < 2:
+        return 1.0
+    return round(float(cohen_kappa_score(first, second)), 3)
 
 
 def disagreements(

@@ -19,7 +19,7 @@ from cx_nlp.encoders.base import Encoder, load_encoder
 from cx_nlp.heads import gelu, sigmoid
 from cx_nlp.schema import FORCE_HEAD_LABELS
 from cx_nlp.training.cache import embed_cached
-from cx_nlp.training.fit import FitConfig, fit_head, positive_weights
+from cx_nlp.training.fit import FitConfig, Targets, fit_head, positive_weights
 from cx_nlp.training.forces import (
     JOURNEY_LABELS,
     ForcesExample,
@@ -100,9 +100,8 @@ def train_forces_head(
         cut = np.full(len(FORCE_HEAD_LABELS), 0.5)
         return micro_f1(aggregate_documents(probabilities, dev.counts, cut), gold_dev)
 
-    result = fit_head(train.vectors, train.targets, multilabel=True,
-                      label_weights=positive_weights(train.targets), score_val=score_dev,
-                      config=FIT)  # fmt: skip
+    target = Targets(train.targets, True, positive_weights(train.targets))
+    result = fit_head(train.vectors, target, score_val=score_dev, config=FIT)
     dev_probabilities = forward(result.layers, dev.vectors)
     thresholds = tune_thresholds(
         _doc_max(dev_probabilities, dev.counts), gold_dev, FORCE_HEAD_LABELS
@@ -128,9 +127,8 @@ def train_journey_head(
         predicted = (sigmoid(logits_of(x["dev"])) >= 0.5).astype(np.int64)
         return micro_f1(predicted, y_dev.astype(np.int64))
 
-    result = fit_head(x["train"], y_train, multilabel=True,
-                      label_weights=positive_weights(y_train), score_val=score_dev,
-                      config=FIT)  # fmt: skip
+    target = Targets(y_train, True, positive_weights(y_train))
+    result = fit_head(x["train"], target, score_val=score_dev, config=FIT)
     thresholds = tune_thresholds(forward(result.layers, x["dev"]), y_dev, JOURNEY_LABELS)
     predicted = apply_thresholds(forward(result.layers, x["val"]), thresholds, JOURNEY_LABELS)
     gold = y_val.astype(np.int64)

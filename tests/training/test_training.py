@@ -147,10 +147,10 @@ def test_evaluate_file_scores_the_shipped_sentiment_head(tmp_path: Path) -> None
     path = tmp_path / "labelled.csv"
     path.write_text(
         "text,label,language\n"
-        "\"Prodotto fantastico, lo consiglio!\",positive,it\n"
+        '"Prodotto fantastico, lo consiglio!",positive,it\n'
         "Arrivato rotto e nessuno risponde.,negative,it\n"
         "I love this app,positive,en\n"
-        "\"Terrible service, never again.\",negative,en\n",
+        '"Terrible service, never again.",negative,en\n',
         encoding="utf-8",
     )
     report = evaluate_file(model, path)
