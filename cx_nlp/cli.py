@@ -12,7 +12,13 @@ from typing import Annotated, Any
 
 import typer
 
-from cx_nlp.config import DEFAULT_PROFILE, available_profiles, get_settings, load_pipeline_config
+from cx_nlp.config import (
+    DEFAULT_PROFILE,
+    AnalyzerSpec,
+    available_profiles,
+    get_settings,
+    load_pipeline_config,
+)
 from cx_nlp.errors import CxNlpError
 
 EXIT_OK = 0
@@ -72,6 +78,10 @@ def score(
     batch_size: Annotated[
         int, typer.Option(min=1, max=100_000, help="Rows read and scored per chunk.")
     ] = 1000,
+    topics: Annotated[
+        str | None,
+        typer.Option(help="Fitted topic model (name under models/ or a path) to assign topics."),
+    ] = None,
 ) -> None:
     """Score a feedback file, one output record per input row, in input order.
 
@@ -89,7 +99,7 @@ def score(
         rating=rating_column,
     )
     with _fatal_errors():
-        pipeline = load(profile)
+        pipeline = load(profile, extra_analyzers=_topic_spec(topics))
         with _progress(sys.stderr.isatty()) as advance:
             summary = score_file(
                 input_path,
@@ -108,6 +118,11 @@ def score(
     if summary.rejected:
         typer.echo(f"rejected by reason: {json.dumps(counts['errors'])}", err=True)
         raise typer.Exit(EXIT_REJECTED)
+
+
+def _topic_spec(model: str | None) -> list[AnalyzerSpec]:
+    """The ``topics`` analyzer appended to the profile when ``--topics`` is given."""
+    return [AnalyzerSpec(name="topics", options={"model": model})] if model else []
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from cx_nlp.config import (
     DEFAULT_PROFILE,
+    AnalyzerSpec,
     PipelineConfig,
     Settings,
     get_settings,
@@ -86,8 +87,18 @@ class Pipeline:
         return [scored.get(id(doc), doc) for doc in docs]
 
 
-def load(profile: str = DEFAULT_PROFILE, *, settings: Settings | None = None) -> Pipeline:
-    """Build a ready pipeline from a profile (``fast``, ``accurate``, ``basic`` or a TOML path).
+def load(
+    profile: str = DEFAULT_PROFILE,
+    *,
+    settings: Settings | None = None,
+    extra_analyzers: Sequence[AnalyzerSpec] = (),
+) -> Pipeline:
+    """Build a ready pipeline from a profile (``fast``, ``basic``, ... or a TOML path).
+
+    Args:
+        profile: Profile name under the configs directory, or a path to a TOML file.
+        settings: Process settings; default: ``get_settings()``.
+        extra_analyzers: Analyzers appended after the profile's (e.g. ``topics``).
 
     Raises:
         ConfigError: the profile is missing or invalid.
@@ -95,6 +106,8 @@ def load(profile: str = DEFAULT_PROFILE, *, settings: Settings | None = None) ->
     """
     settings = settings or get_settings()
     config = load_pipeline_config(profile, settings)
+    if extra_analyzers:
+        config = config.model_copy(update={"analyzers": [*config.analyzers, *extra_analyzers]})
     return build_pipeline(config, settings)
 
 

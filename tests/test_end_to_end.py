@@ -89,3 +89,16 @@ def test_cli_scores_samples_one_record_per_row(tmp_path: Path, samples_csv: Path
     assert rejected == ["FB-0027", "FB-0119"]
     scored = [record for record in records if not record["error"]]
     assert all(record["sentiment"] and record["emotions"] is not None for record in scored)
+
+
+def test_cli_score_assigns_topics_with_a_fitted_model(tmp_path: Path, samples_csv: Path) -> None:
+    output = tmp_path / "scored.jsonl"
+    result = CliRunner().invoke(
+        app, ["score", str(samples_csv), "-o", str(output), "--id-column", "id",
+              "--topics", "topics/feedback-usem3-v1"],
+    )  # fmt: skip
+    assert result.exit_code == EXIT_REJECTED, result.output
+    records = [json.loads(line) for line in output.read_text(encoding="utf-8").splitlines()]
+    topics = [record["topic"] for record in records if not record["error"]]
+    assert all(topic is not None for topic in topics)
+    assert len({topic["id"] for topic in topics}) > 3

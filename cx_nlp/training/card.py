@@ -136,8 +136,7 @@ def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: 
         (
             "How to reproduce",
             f"```\n{command}\n```\nTraining took {seconds / 60:.1f} minutes "
-            "on 2 CPU cores (embedding included; cached embeddings under "
-            "`.cache/embeddings/` make re-runs faster).",
+            "on 2 CPU cores, including any embedding not already in `.cache/embeddings/`.",
         ),
     ]
     body = "\n\n".join(f"## {title}\n{text}" for title, text in sections)
