@@ -31,12 +31,12 @@ test-fast: venv
 	$(PY) -m pytest -m 'not slow'
 
 check: venv
-	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check cx_nlp api tests benchmarks
+	$(VENV)/bin/ruff check cx_nlp api tests benchmarks
 	$(VENV)/bin/mypy
 
 format: venv
-	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff format cx_nlp api tests benchmarks
 	$(VENV)/bin/ruff check --fix .
 
 bench: venv
