@@ -7,7 +7,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from cx_nlp.analyzers.trained_head import head_encoder, load_trained_head, stacked_sentence_vectors
+from cx_nlp.analyzers.trained_head import (
+    head_encoder,
+    load_trained_head,
+    split_rows,
+    stacked_sentence_vectors,
+)
 from cx_nlp.config import Settings
 from cx_nlp.heads import Head
 from cx_nlp.registry import register_analyzer
@@ -50,11 +55,8 @@ class EmotionAnalyzer:
     def __call__(self, docs: list[Doc]) -> list[Doc]:
         vectors = stacked_sentence_vectors(docs, self.consumes_encoder)
         probabilities = self._predict(vectors)
-        cursor = 0
-        for doc in docs:
-            count = len(doc.sentences)
-            rows = probabilities[cursor : cursor + count]
-            cursor += count
+        blocks = split_rows(probabilities, [len(doc.sentences) for doc in docs])
+        for doc, rows in zip(docs, blocks, strict=True):
             combined = rows.max(axis=0) if self.config.document == "max" else rows.mean(axis=0)
             doc.emotions = self._decode(combined)
         return docs

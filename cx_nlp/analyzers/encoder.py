@@ -8,6 +8,7 @@ from functools import lru_cache
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from cx_nlp.analyzers.trained_head import split_rows
 from cx_nlp.config import Settings
 from cx_nlp.encoders.base import Encoder, load_encoder
 from cx_nlp.registry import register_analyzer
@@ -52,13 +53,9 @@ class EncoderAnalyzer:
         limit = self.config.max_sentence_chars
         texts = [doc.text[s.start : s.end][:limit] for doc in docs for s in doc.sentences]
         vectors = self._encode_unique(texts)
-        cursor = 0
-        for doc in docs:
-            count = len(doc.sentences)
-            doc.embeddings = Embeddings(
-                encoder=self.encoder.name, sentences=vectors[cursor : cursor + count]
-            )
-            cursor += count
+        blocks = split_rows(vectors, [len(doc.sentences) for doc in docs])
+        for doc, block in zip(docs, blocks, strict=True):
+            doc.embeddings = Embeddings(encoder=self.encoder.name, sentences=block)
         return docs
 
     def _encode_unique(self, texts: list[str]) -> np.ndarray:

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cx_nlp.analyzers.trained_head import (
     head_encoder,
     load_trained_head,
+    split_rows,
     stacked_sentence_vectors,
 )
 from cx_nlp.config import Settings
@@ -53,10 +54,8 @@ class ForcesAnalyzer:
 
     def __call__(self, docs: list[Doc]) -> list[Doc]:
         probabilities = self._predict(stacked_sentence_vectors(docs, self.consumes_encoder))
-        cursor = 0
-        for doc in docs:
-            rows = probabilities[cursor : cursor + len(doc.sentences)]
-            cursor += len(doc.sentences)
+        blocks = split_rows(probabilities, [len(doc.sentences) for doc in docs])
+        for doc, rows in zip(docs, blocks, strict=True):
             doc.sentences = [
                 sentence.model_copy(update={"forces": self._sentence_tags(sentence, row)})
                 for sentence, row in zip(doc.sentences, rows, strict=True)

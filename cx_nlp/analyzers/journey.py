@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cx_nlp.analyzers.trained_head import (
     head_encoder,
     load_trained_head,
+    split_rows,
     stacked_sentence_vectors,
 )
 from cx_nlp.config import Settings
@@ -59,13 +60,10 @@ class JourneyAnalyzer:
 
 def document_vectors(sentence_vectors: np.ndarray, counts: list[int]) -> np.ndarray:
     """One L2-normalised vector per document: the mean of its sentence vectors."""
-    dim = sentence_vectors.shape[1]
-    out = np.zeros((len(counts), dim), dtype=np.float32)
-    cursor = 0
-    for i, count in enumerate(counts):
-        if count:
-            out[i] = sentence_vectors[cursor : cursor + count].mean(axis=0)
-        cursor += count
+    out = np.zeros((len(counts), sentence_vectors.shape[1]), dtype=np.float32)
+    for i, block in enumerate(split_rows(sentence_vectors, counts)):
+        if len(block):
+            out[i] = block.mean(axis=0)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return np.asarray(out / np.maximum(norms, 1e-12), dtype=np.float32)
 

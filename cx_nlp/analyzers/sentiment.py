@@ -7,7 +7,12 @@ from typing import Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from cx_nlp.analyzers.trained_head import head_encoder, load_trained_head, stacked_sentence_vectors
+from cx_nlp.analyzers.trained_head import (
+    head_encoder,
+    load_trained_head,
+    split_rows,
+    stacked_sentence_vectors,
+)
 from cx_nlp.config import Settings
 from cx_nlp.heads import Head
 from cx_nlp.registry import register_analyzer
@@ -47,11 +52,8 @@ class SentimentAnalyzer:
     def __call__(self, docs: list[Doc]) -> list[Doc]:
         vectors = stacked_sentence_vectors(docs, self.consumes_encoder)
         probabilities = self._predict(vectors)
-        cursor = 0
-        for doc in docs:
-            count = len(doc.sentences)
-            sentence_probs = probabilities[cursor : cursor + count]
-            cursor += count
+        blocks = split_rows(probabilities, [len(doc.sentences) for doc in docs])
+        for doc, sentence_probs in zip(docs, blocks, strict=True):
             doc.sentences = [
                 sentence.model_copy(update={"sentiment": decode_sentiment(row)})
                 for sentence, row in zip(doc.sentences, sentence_probs, strict=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -29,6 +30,12 @@ def load_trained_head(model: str, *, task: str, models_dir: Path) -> Head:
 def head_encoder(head: Head) -> tuple[str, int]:
     """Name and dimension of the encoder ``head`` was trained on."""
     return head.manifest.encoder.name, head.manifest.encoder.dim
+
+
+def split_rows(rows: np.ndarray, counts: list[int]) -> list[np.ndarray]:
+    """Split rows stacked over documents back into one block per document (``counts`` rows each)."""
+    bounds = np.cumsum([0, *counts])
+    return [rows[start:end] for start, end in pairwise(bounds)]
 
 
 def stacked_sentence_vectors(docs: list[Doc], expected: tuple[str, int]) -> np.ndarray:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from cx_nlp.analyzers.trained_head import split_rows
 from cx_nlp.schema import FORCE_HEAD_LABELS, CxForce, FeedbackIn, JourneyStage
 from cx_nlp.training.forces_corpus import resolve_text
 
@@ -146,11 +147,8 @@ def aggregate_documents(
     """Document predictions (0/1, documents x force labels) as the ``forces`` analyzer makes
     them: per force, the polarity with the highest sentence probability over its threshold."""
     predictions = np.zeros((len(counts), len(FORCE_HEAD_LABELS)), dtype=np.int64)
-    cursor = 0
-    for row, count in enumerate(counts):
-        block = probabilities[cursor : cursor + count]
-        cursor += count
-        if not count:
+    for row, block in enumerate(split_rows(probabilities, list(counts))):
+        if not len(block):
             continue
         best = block.max(axis=0)
         hits = best >= thresholds

@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from cx_nlp.analyzers.journey import document_vectors
+from cx_nlp.analyzers.trained_head import split_rows
 from cx_nlp.encoders.base import Encoder, load_encoder
 from cx_nlp.heads import gelu, sigmoid
 from cx_nlp.schema import FORCE_HEAD_LABELS
@@ -71,8 +71,7 @@ def _split_data(examples: list[ForcesExample], split: str, encoder: Encoder) -> 
 
 
 def _doc_max(probabilities: np.ndarray, counts: list[int]) -> np.ndarray:
-    bounds = np.cumsum([0, *counts])
-    return np.stack([probabilities[a:b].max(axis=0) for a, b in pairwise(bounds)])
+    return np.stack([block.max(axis=0) for block in split_rows(probabilities, counts)])
 
 
 def _evaluate_forces(
