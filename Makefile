@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha256sum | cut -c1-12)
 
-.PHONY: venv demo test test-fast check lint format bench clean
+.PHONY: venv demo test test-fast check lint format bench clean system-deps
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -24,7 +24,22 @@ demo: venv
 		--date-column created_at --rating-column rating --profile fast || [ $$? -eq 3 ]
 	$(PY) -m cx_nlp.demo_summary out/demo_scored.jsonl
 
-test: venv
+# Debian packages the slow tests use: chromium (report in a browser), PostgreSQL (API jobs).
+SYSTEM_PACKAGES := chromium chromium-driver postgresql
+
+system-deps:
+	@missing=$$(for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || printf '%s ' $$p; done); \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+		echo "installing $$missing"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing \
+			>/dev/null || echo "apt-get could not install $$missing; the tests needing them skip"; \
+	else \
+		echo "missing system packages (the slow tests that need them skip): $$missing"; \
+		echo "install them with: sudo apt-get install --no-install-recommends $$missing"; \
+	fi
+
+test: venv system-deps
 	$(PY) -m pytest
 
 test-fast: venv

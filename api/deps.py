@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,6 +35,7 @@ class AppState:
     batchers: dict[str, MicroBatcher] = field(default_factory=dict)
     jobs: JobStore | None = None
     runner: JobRunner | None = None
+    reload_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def default_profile(self) -> str:
@@ -46,7 +48,7 @@ class AppState:
         return bool(self.pipelines) and self.jobs is not None
 
 
-def get_state(request: Request) -> AppState:
+async def get_state(request: Request) -> AppState:
     """The app's state."""
     state: AppState = request.app.state.cx
     return state
@@ -55,12 +57,12 @@ def get_state(request: Request) -> AppState:
 StateDep = Annotated[AppState, Depends(get_state)]
 
 
-def get_settings(state: StateDep) -> Settings:
+async def get_settings(state: StateDep) -> Settings:
     """The app's settings (not the process-wide ones: tests inject their own)."""
     return state.settings
 
 
-def get_ready_state(state: StateDep) -> AppState:
+async def get_ready_state(state: StateDep) -> AppState:
     """The state, once the models are loaded; 503 before."""
     if not state.ready:
         raise HTTPException(503, "Models are still loading; retry shortly.")
@@ -70,17 +72,17 @@ def get_ready_state(state: StateDep) -> AppState:
 ReadyStateDep = Annotated[AppState, Depends(get_ready_state)]
 
 
-def get_pipeline(state: ReadyStateDep) -> Pipeline:
+async def get_pipeline(state: ReadyStateDep) -> Pipeline:
     """The default profile's pipeline."""
     return state.pipelines[state.default_profile]
 
 
-def get_pipelines(state: ReadyStateDep) -> dict[str, Pipeline]:
+async def get_pipelines(state: ReadyStateDep) -> dict[str, Pipeline]:
     """Every loaded pipeline by profile, the default first."""
     return state.pipelines
 
 
-def get_job_store(state: ReadyStateDep) -> JobStore:
+async def get_job_store(state: ReadyStateDep) -> JobStore:
     """The job store."""
     if state.jobs is None:  # pragma: no cover - excluded by get_ready_state
         raise HTTPException(503, "The job store is not open.")
@@ -96,7 +98,7 @@ _bearer = HTTPBearer(auto_error=False, description="Authorization: Bearer <API k
 _api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="X-API-Key")
 
 
-def require_caller(
+async def require_caller(
     state: StateDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     api_key: Annotated[str | None, Security(_api_key_header)],
@@ -113,3 +115,22 @@ def require_caller(
 
 
 CallerDep = Annotated[str, Depends(require_caller)]
+
+
+async def require_admin(
+    state: StateDep,
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
+    api_key: Annotated[str | None, Security(_api_key_header)],
+) -> str:
+    """Like :func:`require_caller`, for a key listed in ``CX_NLP_API_ADMIN_KEYS``.
+
+    Raises:
+        HTTPException: 401, 403 (revoked, or not an admin key), 429.
+    """
+    key = bearer.credentials if bearer is not None else api_key
+    caller = state.keys.check_admin(key)
+    state.limiter.acquire(caller)
+    return caller
+
+
+AdminDep = Annotated[str, Depends(require_admin)]

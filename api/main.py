@@ -23,7 +23,7 @@ from api.errors import install_error_handlers
 from api.jobs import JobRunner, JobStore
 from api.limits import BodySizeLimitMiddleware
 from api.metrics import ApiMetrics, MetricsMiddleware
-from api.routes import analyze, health, jobs, models
+from api.routes import admin, analyze, health, jobs, models
 from api.schemas import AnalyzeResponse, build_schemas
 from api.security import KeyStore, RateLimiter, cors_origins
 from cx_nlp.config import Settings, get_settings
@@ -76,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analyze.build_router(schemas))
     app.include_router(models.router)
     app.include_router(jobs.build_router(schemas))
+    app.include_router(admin.router)
     app.openapi = _openapi_with_body_schemas(app, state)  # type: ignore[method-assign]
     return app
 

@@ -145,12 +145,24 @@ class JobStatus(_Strict):
     updated_at: datetime
 
 
+class LoadedModelInfo(_Strict):
+    """A trained model a loaded profile runs (from its manifest)."""
+
+    analyzer: str
+    name: str
+    task: str
+    version: int | None
+    encoder: str
+    metrics: dict[str, float] = Field(description="Headline validation figures.")
+
+
 class ModelInfo(_Strict):
     """A loaded profile and what it runs."""
 
     profile: str
     analyzers: list[str]
     default: bool
+    models: list[LoadedModelInfo] = Field(default_factory=list)
 
 
 class ModelsResponse(_Strict):
@@ -158,6 +170,13 @@ class ModelsResponse(_Strict):
 
     profiles: list[ModelInfo]
     model_cards: list[dict[str, Any]]
+
+
+class ReloadResponse(_Strict):
+    """The profiles now served, after a reload."""
+
+    profiles: list[ModelInfo]
+    seconds: float
 
 
 class Health(_Strict):

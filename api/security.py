@@ -3,7 +3,9 @@
 Keys come from ``CX_NLP_API_KEYS`` (comma-separated) and/or the file named by
 ``CX_NLP_API_KEYS_FILE`` (one key or ``sha256:<hex>`` digest per line). Only SHA-256
 digests are kept in memory. Revoked keys (``CX_NLP_API_REVOKED_KEYS``, keys or digests)
-get 403; a missing or unknown key gets 401.
+get 403; a missing or unknown key gets 401. Admin keys (``CX_NLP_API_ADMIN_KEYS``) are
+ordinary keys that may also call ``/v1/admin/*``; without any, admin calls get 403 (unless
+the service runs anonymously, for development).
 """
 
 from __future__ import annotations
@@ -55,6 +57,7 @@ class KeyStore:
     accepted: tuple[str, ...]
     revoked: tuple[str, ...]
     allow_anonymous: bool
+    admin: tuple[str, ...] = ()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> KeyStore:
@@ -65,13 +68,25 @@ class KeyStore:
         revoked = tuple(
             _as_digest(entry) for entry in _split(settings.api_revoked_keys.get_secret_value())
         )
-        accepted = tuple(d for d in (_as_digest(entry) for entry in entries) if d not in revoked)
+        admin = tuple(
+            d
+            for d in (_as_digest(e) for e in _split(settings.api_admin_keys.get_secret_value()))
+            if d not in revoked
+        )
+        accepted = tuple(
+            d for d in (*(_as_digest(entry) for entry in entries), *admin) if d not in revoked
+        )
         if not accepted and not settings.allow_anonymous:
             raise ConfigError(
                 "No API keys configured; set CX_NLP_API_KEYS or CX_NLP_API_KEYS_FILE, or set "
                 "CX_NLP_ALLOW_ANONYMOUS=true to serve without authentication."
             )
-        return cls(accepted=accepted, revoked=revoked, allow_anonymous=settings.allow_anonymous)
+        return cls(
+            accepted=accepted,
+            revoked=revoked,
+            allow_anonymous=settings.allow_anonymous,
+            admin=admin,
+        )
 
     @property
     def anonymous(self) -> bool:
@@ -98,6 +113,23 @@ class KeyStore:
         if not _contains(self.accepted, candidate):
             raise HTTPException(401, "Unknown API key.", headers={"WWW-Authenticate": "Bearer"})
         return candidate[:12]
+
+    def check_admin(self, key: str | None) -> str:
+        """The caller's identity, if ``key`` may call admin endpoints.
+
+        Raises:
+            HTTPException: 401/403 as :meth:`check`; 403 for a key that is not an admin key.
+        """
+        caller = self.check(key)
+        if caller == ANONYMOUS and not self.admin:
+            return caller
+        if not self.admin:
+            raise HTTPException(
+                403, "Admin endpoints are disabled; set CX_NLP_API_ADMIN_KEYS to enable them."
+            )
+        if key is None or not _contains(self.admin, digest(key)):
+            raise HTTPException(403, "This API key may not call admin endpoints.")
+        return caller
 
 
 def _contains(digests: tuple[str, ...], candidate: str) -> bool:

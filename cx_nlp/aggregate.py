@@ -7,7 +7,7 @@ from every share.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,15 +34,35 @@ def forces_index(docs: Iterable[Doc]) -> dict[CxForce, ForceIndex]:
             continue
         texts += 1
         counts.update((force, tag.polarity) for force, tag in doc.forces.items())
-    result = {}
-    for force in CxForce:
-        positive = counts[(force, Polarity.POSITIVE)]
-        negative = counts[(force, Polarity.NEGATIVE)]
-        index = 100.0 * (positive - negative) / texts if texts else 0.0
-        result[force] = ForceIndex(
-            index=round(index, 2), positive=positive, negative=negative, texts=texts
+    return {
+        force: _force_index(
+            counts[(force, Polarity.POSITIVE)], counts[(force, Polarity.NEGATIVE)], texts
         )
-    return result
+        for force in CxForce
+    }
+
+
+def combine_forces_index(
+    parts: Iterable[Mapping[CxForce, ForceIndex]],
+) -> dict[CxForce, ForceIndex]:
+    """The forces index of the union of disjoint sets of texts, from the index of each set.
+
+    Lets a caller that streams records (``cx_nlp.report``) index them chunk by chunk.
+    """
+    positive: Counter[CxForce] = Counter()
+    negative: Counter[CxForce] = Counter()
+    texts = 0
+    for part in parts:
+        texts += part[CxForce.FAIRNESS].texts  # every force of a part has the same texts
+        for force, value in part.items():
+            positive[force] += value.positive
+            negative[force] += value.negative
+    return {force: _force_index(positive[force], negative[force], texts) for force in CxForce}
+
+
+def _force_index(positive: int, negative: int, texts: int) -> ForceIndex:
+    index = 100.0 * (positive - negative) / texts if texts else 0.0
+    return ForceIndex(index=round(index, 2), positive=positive, negative=negative, texts=texts)
 
 
 def sentiment_distribution(docs: Iterable[Doc]) -> dict[SentimentLabel, float]:

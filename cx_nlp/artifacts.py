@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -37,9 +38,10 @@ class EncoderInfo(_Strict):
 
 
 class Architecture(_Strict):
-    """Head layout: ``linear`` (no hidden layers) or ``mlp`` (``hidden`` sizes)."""
+    """Head layout: ``linear`` (no hidden layers), ``mlp`` (``hidden`` sizes), or
+    ``transformers`` (a fine-tuned sequence-classification checkpoint, no head file)."""
 
-    type: Literal["linear", "mlp"]
+    type: Literal["linear", "mlp", "transformers"]
     hidden: list[int] = Field(default_factory=list)
     activation: Literal["gelu", "relu"] | None = None
 
@@ -172,18 +174,77 @@ def list_models(models_dir: Path) -> list[Manifest]:
     ]
 
 
+LATEST = "latest"
+_VERSIONED = re.compile(r"^(?P<base>.+)-v(?P<version>[1-9][0-9]*)$")
+
+
+def find_model_dirs(models_dir: Path) -> list[Path]:
+    """Every folder with a ``manifest.json`` one or two levels under ``models_dir``, sorted.
+
+    Two levels so that grouped models (``models/topics/<name>``) are found too.
+    """
+    models_dir = Path(models_dir)
+    if not models_dir.is_dir():
+        return []
+    manifests = [*models_dir.glob(f"*/{MANIFEST_FILE}"), *models_dir.glob(f"*/*/{MANIFEST_FILE}")]
+    return sorted(path.parent for path in manifests)
+
+
+def split_version(folder_name: str) -> tuple[str, int | None]:
+    """``"sentiment-usem3-v2"`` -> ``("sentiment-usem3", 2)``; no ``-v<N>`` suffix: None."""
+    match = _VERSIONED.match(folder_name)
+    if match is None:
+        return folder_name, None
+    return match["base"], int(match["version"])
+
+
+def model_versions(base: str | Path, models_dir: Path) -> dict[int, Path]:
+    """The ``<base>-v<N>`` folders with a manifest, by N (``base`` may hold a group or path)."""
+    base_path = Path(models_dir) / base
+    versions: dict[int, Path] = {}
+    if not base_path.parent.is_dir():
+        return versions
+    for child in base_path.parent.glob(f"{base_path.name}-v*"):
+        name, version = split_version(child.name)
+        if name == base_path.name and version is not None and (child / MANIFEST_FILE).is_file():
+            versions[version] = child
+    return versions
+
+
 def resolve_model_dir(name_or_path: str | Path, models_dir: Path) -> Path:
-    """Turn a model name under ``models_dir`` or a directory path into a model directory.
+    """Turn a model reference into a model directory.
+
+    A reference is a directory path, a folder name under ``models_dir``
+    (``sentiment-usem3-v1``, ``topics/feedback-usem3-v1``) or a name with a version:
+    ``sentiment-usem3@1`` (the folder ``sentiment-usem3-v1``) or ``sentiment-usem3@latest``
+    (the highest ``-v<N>`` folder present).
 
     Raises:
-        ModelLoadError: Neither exists, listing the available model names.
+        ModelLoadError: Nothing matches; the message lists the available models or versions.
     """
     candidate = Path(name_or_path)
     for path in (candidate, Path(models_dir) / candidate):
         if (path / MANIFEST_FILE).is_file():
             return path
-    available = [m.name for m in list_models(models_dir)] if Path(models_dir).is_dir() else []
+    base, at, version = str(name_or_path).rpartition("@")
+    if at:
+        return _resolve_version(base, version, Path(models_dir))
+    available = [str(path.relative_to(models_dir)) for path in find_model_dirs(models_dir)]
     raise ModelLoadError(
         f"No model {str(name_or_path)!r}: not a directory with manifest.json, and not a model "
-        f"name under {str(models_dir)!r} (available: {available or 'none'})."
+        f"name under {str(models_dir)!r} (available: {available or 'none'}); "
+        "name a folder, or NAME@VERSION / NAME@latest."
+    )
+
+
+def _resolve_version(base: str, version: str, models_dir: Path) -> Path:
+    versions = model_versions(base, models_dir)
+    if version == LATEST and versions:
+        return versions[max(versions)]
+    if version.isdigit() and int(version) in versions:
+        return versions[int(version)]
+    known = ", ".join(f"@{number}" for number in sorted(versions)) or "none"
+    raise ModelLoadError(
+        f"No version {version!r} of model {base!r} under {str(models_dir)!r} (versions: "
+        f"{known}); use {base}@<N> or {base}@{LATEST}, or list models with `cx-nlp models list`."
     )

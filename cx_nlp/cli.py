@@ -4,17 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from cx_nlp.config import (
     DEFAULT_PROFILE,
-    AnalyzerSpec,
     available_profiles,
     get_settings,
     load_pipeline_config,
@@ -56,84 +53,6 @@ def main(
     """Score customer feedback: language, sentiment, emotions, CX forces, topics."""
     level = logging.INFO if verbose else logging.WARNING
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-
-
-@app.command()
-def score(
-    input_path: Annotated[
-        Path, typer.Argument(metavar="INPUT", help="CSV, TSV, JSONL, Parquet or XLSX.")
-    ],
-    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL, CSV or Parquet.")],
-    text_column: Annotated[str, typer.Option(help="Column holding the text.")] = "text",
-    id_column: Annotated[
-        str | None, typer.Option(help="Column holding ids; default: 1-based row numbers.")
-    ] = None,
-    language_column: Annotated[
-        str | None, typer.Option(help="Column with language hints (ISO 639-1).")
-    ] = None,
-    channel_column: Annotated[str | None, typer.Option(help="Column with the channel.")] = None,
-    date_column: Annotated[str | None, typer.Option(help="Column with ISO dates.")] = None,
-    rating_column: Annotated[str | None, typer.Option(help="Column with a rating.")] = None,
-    profile: ProfileOption = DEFAULT_PROFILE,
-    batch_size: Annotated[
-        int, typer.Option(min=1, max=100_000, help="Rows read and scored per chunk.")
-    ] = 1000,
-    topics: Annotated[
-        str | None,
-        typer.Option(help="Fitted topic model (name under models/ or a path) to assign topics."),
-    ] = None,
-) -> None:
-    """Score a feedback file, one output record per input row, in input order.
-
-    Example: cx-nlp score data_samples/feedback.csv -o scored.jsonl --id-column id
-    """
-    from cx_nlp.pipeline import load
-    from cx_nlp.scoring import ColumnMapping, score_file
-
-    columns = ColumnMapping(
-        text=text_column,
-        id=id_column,
-        language=language_column,
-        channel=channel_column,
-        created_at=date_column,
-        rating=rating_column,
-    )
-    with _fatal_errors():
-        pipeline = load(profile, extra_analyzers=_topic_spec(topics))
-        with _progress(sys.stderr.isatty()) as advance:
-            summary = score_file(
-                input_path,
-                output,
-                pipeline=pipeline,
-                columns=columns,
-                chunk_size=batch_size,
-                on_chunk=advance,
-            )
-    counts = summary.as_dict()
-    typer.echo(
-        f"read {counts['read']}, scored {counts['scored']}, rejected {counts['rejected']} "
-        f"in {counts['seconds']}s -> {output}",
-        err=True,
-    )
-    if summary.rejected:
-        typer.echo(f"rejected by reason: {json.dumps(counts['errors'])}", err=True)
-        raise typer.Exit(EXIT_REJECTED)
-
-
-def _topic_spec(model: str | None) -> list[AnalyzerSpec]:
-    """The ``topics`` analyzer appended to the profile when ``--topics`` is given."""
-    return [AnalyzerSpec(name="topics", options={"model": model})] if model else []
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int], None]]:
-    if not enabled:
-        yield lambda _rows: None
-        return
-    from tqdm import tqdm
-
-    with tqdm(unit=" rows", file=sys.stderr, dynamic_ncols=True) as bar:
-        yield bar.update
 
 
 @app.command()
@@ -204,6 +123,7 @@ def serve(
         host=host,
         port=port,
         workers=workers,
+        timeout_worker_healthcheck=settings.api_worker_timeout_s,
         log_level=settings.log_level.lower(),
         access_log=False,
     )
@@ -220,6 +140,16 @@ def run() -> None:
     app()
 
 
+def _mount_score_command() -> None:
+    """``cx-nlp score`` (cx_nlp.score_command); the scoring modules load when it runs."""
+    from cx_nlp.score_command import score
+
+    app.command("score")(score)
+
+
+_mount_score_command()
+
+
 def _mount_training_commands() -> None:
     """``cx-nlp train sentiment|emotion|forces`` and ``cx-nlp evaluate``; imports stay light."""
     from cx_nlp.training.commands import evaluate, train_app
@@ -228,24 +158,6 @@ def _mount_training_commands() -> None:
     train_app.command("forces")(train_forces)
     app.add_typer(train_app, name="train")
     app.command("evaluate")(evaluate)
-
-
-@app.command("models")
-def models_list() -> None:
-    """List the model folders under the models directory with task, encoder and metrics.
-
-    Example: cx-nlp models
-    """
-    from cx_nlp.artifacts import list_models
-
-    with _fatal_errors():
-        manifests = list_models(get_settings().models_dir)
-    for manifest in manifests:
-        typer.echo(
-            f"{manifest.name:28} task={manifest.task:10} encoder={manifest.encoder.name:10} "
-            f"commercial={'yes' if manifest.commercial_use else 'no':3} "
-            f"languages={','.join(manifest.languages)}"
-        )
 
 
 _mount_training_commands()
@@ -259,3 +171,25 @@ def _mount_topic_commands() -> None:
 
 
 _mount_topic_commands()
+
+
+def _mount_registry_commands() -> None:
+    """``cx-nlp models [list]`` and ``cx-nlp sample-for-labelling``."""
+    from cx_nlp.models_command import models_app
+    from cx_nlp.sampling_command import sample_for_labelling
+
+    app.add_typer(models_app, name="models")
+    app.command("sample-for-labelling")(sample_for_labelling)
+
+
+_mount_registry_commands()
+
+
+def _mount_report_command() -> None:
+    """``cx-nlp report``: the HTML report of a scored file (cx_nlp.report)."""
+    from cx_nlp.report.command import report
+
+    app.command("report")(report)
+
+
+_mount_report_command()

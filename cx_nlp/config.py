@@ -42,6 +42,10 @@ class Settings(BaseSettings):
     api_revoked_keys: SecretStr = Field(
         default=SecretStr(""), description="Comma-separated revoked keys or 'sha256:<hex>' digests."
     )
+    api_admin_keys: SecretStr = Field(
+        default=SecretStr(""),
+        description="Comma-separated keys (or digests) that may also call /v1/admin/* (reload).",
+    )
     allow_anonymous: bool = Field(
         default=False, description="Serve without API keys; start-up fails if False and no keys."
     )
@@ -53,6 +57,12 @@ class Settings(BaseSettings):
     api_cors_origins: str = Field(default="", description="Comma-separated origins; empty: none.")
     api_batch_max_items: int = Field(default=64, ge=1)
     api_batch_wait_ms: float = Field(default=5.0, ge=0, le=1000)
+    api_worker_timeout_s: int = Field(
+        default=120,
+        ge=5,
+        description="With several server workers: seconds a worker may take to answer the "
+        "supervisor's health check (model loading included) before it is restarted.",
+    )
     jobs_dir: Path = Field(default=PROJECT_ROOT / "out" / "jobs")
     jobs_database_url: SecretStr | None = Field(
         default=None, description="SQLAlchemy URL; default: SQLite at <jobs_dir>/jobs.sqlite."

@@ -33,7 +33,10 @@ from cx_nlp.schema import Doc, ErrorInfo, FeedbackIn, LanguageResult
 logger = logging.getLogger(__name__)
 
 # Doc fields set from the input item before any analyzer runs.
-INPUT_FIELDS: tuple[str, ...] = ("id", "raw_text", "channel", "created_at", "rating", "metadata")
+INPUT_FIELDS: tuple[str, ...] = (
+    "id", "raw_text", "channel", "created_at", "rating", "recommend_score", "effort_score",
+    "segments", "metadata",
+)  # fmt: skip
 # Every analyzer may append to these.
 SHARED_FIELDS: tuple[str, ...] = ("warnings",)
 
@@ -196,6 +199,9 @@ def _to_doc(item: ItemLike, position: int, on_invalid: OnInvalid) -> Doc:
         channel=feedback.channel,
         created_at=feedback.created_at,
         rating=feedback.rating,
+        recommend_score=feedback.recommend_score,
+        effort_score=feedback.effort_score,
+        segments=feedback.segments,
         metadata=feedback.metadata,
     )
     if feedback.language:

@@ -104,6 +104,17 @@ class FeedbackIn(_Strict):
     channel: Channel | None = None
     created_at: datetime | None = None
     rating: float | None = Field(default=None, description="Star rating or score, passed through.")
+    recommend_score: float | None = Field(
+        default=None, ge=0, le=10, description="0-10 likelihood to recommend (NPS), passed through."
+    )
+    effort_score: float | None = Field(
+        default=None,
+        allow_inf_nan=False,
+        description="Customer effort score (CES, any scale), passed through.",
+    )
+    segments: dict[str, str] = Field(
+        default_factory=dict, description="Segment columns (product, store, country, ...)."
+    )
     metadata: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -206,6 +217,9 @@ class Doc(_Strict):
     channel: Channel | None = None
     created_at: datetime | None = None
     rating: float | None = None
+    recommend_score: float | None = Field(default=None, ge=0, le=10)
+    effort_score: float | None = Field(default=None, allow_inf_nan=False)
+    segments: dict[str, str] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
     pii: list[PiiSpan] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict
 
 from cx_nlp.config import Settings
 from cx_nlp.registry import register_analyzer
-from cx_nlp.schema import Doc, LanguageResult, Sentiment, SentimentLabel
+from cx_nlp.schema import Doc, Embeddings, LanguageResult, Sentiment, SentimentLabel
 
 NEGATIVE_WORDS = ("pessimo", "terrible", "malo", "horrible", "schlecht", "péssimo", "😡")
 
@@ -84,3 +85,28 @@ def make_fake_language(config: FakeConfig, settings: Settings) -> FakeLanguage:
 def make_fake_sentiment(config: FakeConfig, settings: Settings) -> FakeSentiment:
     """Build the fake sentiment analyzer."""
     return FakeSentiment()
+
+
+class FakeEncoder:
+    """Writes 4-d unit vectors derived from each sentence's length, as encoder ``stub``."""
+
+    name = "fake_encoder"
+    requires: tuple[str, ...] = ("text", "sentences")
+    assigns: tuple[str, ...] = ("embeddings",)
+    provides_encoder = ("stub", 4)
+
+    def __call__(self, docs: list[Doc]) -> list[Doc]:
+        for doc in docs:
+            rows = [
+                [1.0, (s.end - s.start) % 7, 1.0 + len(doc.sentences), 0.5] for s in doc.sentences
+            ]
+            vectors = np.asarray(rows, dtype=np.float32).reshape(len(rows), 4)
+            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+            doc.embeddings = Embeddings(encoder="stub", sentences=vectors)
+        return docs
+
+
+@register_analyzer("fake_encoder", config=FakeConfig)
+def make_fake_encoder(config: FakeConfig, settings: Settings) -> FakeEncoder:
+    """Build the fake encoder (heads trained on encoder ``stub``, dim 4, read its vectors)."""
+    return FakeEncoder()

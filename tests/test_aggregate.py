@@ -2,7 +2,12 @@ from __future__ import annotations
 
 import pytest
 
-from cx_nlp.aggregate import emotion_shares, forces_index, sentiment_distribution
+from cx_nlp.aggregate import (
+    combine_forces_index,
+    emotion_shares,
+    forces_index,
+    sentiment_distribution,
+)
 from cx_nlp.schema import (
     CxForce,
     Doc,
@@ -67,3 +72,9 @@ def test_sentiment_distribution_sums_to_one() -> None:
 
 def test_emotion_shares_per_label() -> None:
     assert emotion_shares(DOCS)[Emotion.JOY] == 1.0
+
+
+@pytest.mark.parametrize("split", [1, 2, 4])
+def test_combine_forces_index_equals_the_index_of_all_texts(split: int) -> None:
+    parts = [forces_index(DOCS[:split]), forces_index(DOCS[split:])]
+    assert combine_forces_index(parts) == forces_index(DOCS)

@@ -11,6 +11,7 @@ import pytest
 from cx_nlp.artifacts import (
     CARD_FILE,
     MANIFEST_FILE,
+    find_model_dirs,
     list_models,
     load_manifest,
     resolve_model_dir,
@@ -142,3 +143,54 @@ def test_shipped_head_matches_schema_and_card(model_dir: Path) -> None:
         "How to reproduce",
     ):
         assert f"## {section}" in card
+
+
+def write_version(root: Path, base: str, version: int, *, task: str = "sentiment") -> Path:
+    """``root/<base>-v<version>``: a stub head whose manifest says that version."""
+    model = write_model(root, task=task, name=f"{base}-v{version}")
+    raw = json.loads((model / MANIFEST_FILE).read_text())
+    (model / MANIFEST_FILE).write_text(json.dumps({**raw, "version": version}))
+    return model
+
+
+@pytest.mark.parametrize(
+    ("reference", "expected"),
+    [
+        ("sentiment-stub@1", "sentiment-stub-v1"),
+        ("sentiment-stub@12", "sentiment-stub-v12"),
+        ("sentiment-stub@latest", "sentiment-stub-v12"),
+        ("sentiment-stub-v2", "sentiment-stub-v2"),
+        ("group/topics-stub@latest", "group/topics-stub-v3"),
+    ],
+)
+def test_resolve_model_dir_accepts_name_at_version(
+    tmp_path: Path, reference: str, expected: str
+) -> None:
+    for version in (1, 2, 12):
+        write_version(tmp_path, "sentiment-stub", version)
+    write_version(tmp_path / "group", "topics-stub", 3)
+    assert resolve_model_dir(reference, tmp_path) == tmp_path / expected
+
+
+@pytest.mark.parametrize("reference", ["sentiment-stub@3", "sentiment-stub@newest", "other@latest"])
+def test_resolve_model_dir_lists_versions_of_unknown_reference(
+    tmp_path: Path, reference: str
+) -> None:
+    write_version(tmp_path, "sentiment-stub", 1)
+    with pytest.raises(ModelLoadError, match=r"No version .* \(versions: (@1|none)\)"):
+        resolve_model_dir(reference, tmp_path)
+
+
+def test_resolve_model_dir_ignores_folders_without_manifest(tmp_path: Path) -> None:
+    write_version(tmp_path, "sentiment-stub", 1)
+    (tmp_path / "sentiment-stub-v2").mkdir()
+    assert resolve_model_dir("sentiment-stub@latest", tmp_path).name == "sentiment-stub-v1"
+
+
+def test_find_model_dirs_finds_grouped_models(tmp_path: Path) -> None:
+    write_version(tmp_path, "b", 1)
+    write_version(tmp_path / "topics", "a", 1)
+    assert [p.relative_to(tmp_path).as_posix() for p in find_model_dirs(tmp_path)] == [
+        "b-v1",
+        "topics/a-v1",
+    ]

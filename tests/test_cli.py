@@ -47,7 +47,7 @@ def test_cli_keeps_every_bad_row_with_its_own_code(tmp_path: Path) -> None:
         b"r1,Tutto bene\n"
         b"r2,\n"
         b'r3,"   "\n'
-        b"r4,caff\xe8 freddo\n"
+        b"r4,\x00\x01\xff\xfe\x89PNG\x1a\x9d\n"
         b"r5,too,many\n"
         b"r6,<p></p>\n"
         b"r7,Ultima riga\n"
@@ -60,6 +60,7 @@ def test_cli_keeps_every_bad_row_with_its_own_code(tmp_path: Path) -> None:
     assert codes == [None, "empty_text", "empty_text", "invalid_encoding", "invalid_input",
                      "empty_text", None]  # fmt: skip
     assert [r["id"] for r in records] == ["r1", "r2", "r3", "r4", "5", "r6", "r7"]
+    assert "byte 0xFF at byte 2 of the field" in records[3]["error"]["message"]  # type: ignore[index]
     assert "read 7, scored 2, rejected 5" in output
 
 
@@ -139,3 +140,68 @@ def test_cli_check_config_builds_profile() -> None:
     result = runner.invoke(app, ["check-config", "--profile", "fake"])
     assert result.exit_code == 0, result.output
     assert "prepare -> fake_language -> sentences -> fake_sentiment" in result.output
+
+
+def test_cli_maps_scores_and_segments_into_flat_csv(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(
+        "id;testo;nps;ces;negozio;paese\nA;Ottimo;9;2;Roma;IT\nB;Pessimo;12;x;Milano;IT\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "out.csv"
+    code, out = _score(
+        str(source), "-o", str(output), "--id-column", "id", "--text-column", "testo",
+        "--recommend-column", "nps", "--effort-column", "ces", "--segment-column", "negozio",
+        "--segment-column", "paese", "--delimiter", ";",
+    )  # fmt: skip
+    assert code == EXIT_OK, out
+    import csv
+
+    rows = list(csv.DictReader(output.read_text(encoding="utf-8").splitlines()))
+    picked = [(r["id"], r["recommend_score"], r["effort_score"], r["segment_negozio"],
+               r["segment_paese"], r["warnings"], r["metadata"]) for r in rows]  # fmt: skip
+    assert picked == [
+        ("A", "9.0", "2.0", "Roma", "IT", "", ""),
+        ("B", "", "", "Milano", "IT", "invalid_recommend_score;invalid_effort_score",
+         '{"nps": "12", "ces": "x"}'),
+    ]  # fmt: skip
+
+
+def test_cli_writes_summary_and_rejects_beside_output(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "in.csv", [{"id": "a", "text": "Bene"}, {"id": "a", "text": ""}])
+    code, output = _score(str(source), "-o", str(tmp_path / "out.jsonl"), "--id-column", "id")
+    assert code == EXIT_REJECTED, output
+    summary = json.loads((tmp_path / "out.jsonl.summary.json").read_text(encoding="utf-8"))
+    assert (summary["read"], summary["scored"], summary["rejected"]) == (2, 1, 1)
+    assert summary["duplicate_ids"] == {"count": 1, "examples": ["a"]}
+    rejects = _records(tmp_path / "out.jsonl.rejects.jsonl")
+    assert [(r["row"], r["error"]["code"]) for r in rejects] == [(2, "empty_text")]  # type: ignore[index]
+    assert "duplicate ids: 1 (first: a)" in output
+    assert not (tmp_path / "out.jsonl.checkpoint.json").exists()
+
+
+def test_cli_reads_latin1_with_explicit_encoding(tmp_path: Path) -> None:
+    source = tmp_path / "in.csv"
+    source.write_bytes("text\nCaffè freddo\n".encode("latin-1"))
+    code, output = _score(str(source), "-o", str(tmp_path / "o.jsonl"), "--encoding", "latin-1")
+    assert code == EXIT_OK, output
+    assert _records(tmp_path / "o.jsonl")[0]["text"] == "Caffè freddo"
+
+
+def test_cli_writes_report_after_scoring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[object, ...]] = []
+
+    def fake_report(scored: Path, output: Path, **options: object) -> Path:
+        calls.append((scored, output, options))
+        return output
+
+    monkeypatch.setattr("cx_nlp.report.write_report", fake_report)
+    source = write_csv(tmp_path / "in.csv", [{"text": "Bene", "shop": "x"}])
+    code, output = _score(
+        str(source), "-o", str(tmp_path / "o.jsonl"), "--report", str(tmp_path / "r.html"),
+        "--report-lang", "en", "--segment-column", "shop",
+    )  # fmt: skip
+    assert code == EXIT_OK, output
+    assert calls == [
+        (tmp_path / "o.jsonl", tmp_path / "r.html", {"lang": "en", "segment_columns": ("shop",)})
+    ]

@@ -18,7 +18,8 @@ from cx_nlp.scoring import ColumnMapping, check_columns
 JSON_ITEMS_NAME = "input.jsonl"
 ITEM_COLUMNS = ColumnMapping(
     text="text", id="id", language="language", channel="channel",
-    created_at="created_at", rating="rating",
+    created_at="created_at", rating="rating", recommend_score="recommend_score",
+    effort_score="effort_score",
 )  # fmt: skip
 CSV_NAME = "result.csv"
 
@@ -28,7 +29,9 @@ def write_items(folder: Path, items: list[ItemIn]) -> str:
     folder.mkdir(parents=True, exist_ok=True)
     with (folder / JSON_ITEMS_NAME).open("w", encoding="utf-8") as handle:
         for item in items:
-            row = {**item.metadata, **item.model_dump(mode="json", exclude={"metadata"})}
+            # segments (a mapping) stay in metadata["segments"] when given; TODO(#7): map them
+            exclude = {"metadata"} if item.segments else {"metadata", "segments"}
+            row = {**item.metadata, **item.model_dump(mode="json", exclude=exclude)}
             handle.write(json.dumps(row) + "\n")  # ASCII: lone surrogates survive as escapes
     return JSON_ITEMS_NAME
 

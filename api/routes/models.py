@@ -1,4 +1,4 @@
-"""``GET /v1/models``: loaded profiles, their analyzers and the model cards on disk."""
+"""``GET /v1/models``: loaded profiles, the model versions they run, the model cards on disk."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends
 
 from api.deps import PipelinesDep, SettingsDep, require_caller
 from api.errors import ERROR_RESPONSES
-from api.schemas import ModelInfo, ModelsResponse
+from api.reload import profile_infos
+from api.schemas import ModelsResponse
+from cx_nlp.artifacts import MANIFEST_FILE, find_model_dirs
 
 logger = logging.getLogger(__name__)
 
@@ -22,24 +24,27 @@ router = APIRouter(
 
 @router.get("/models", summary="Loaded profiles and model cards")
 def list_models(pipelines: PipelinesDep, settings: SettingsDep) -> ModelsResponse:
-    """Profiles loaded at start-up (the default first) and every ``manifest.json`` found."""
-    profiles = [
-        ModelInfo(profile=name, analyzers=pipeline.names, default=position == 0)
-        for position, (name, pipeline) in enumerate(pipelines.items())
-    ]
-    return ModelsResponse(profiles=profiles, model_cards=read_model_cards(settings.models_dir))
+    """Loaded profiles (default first) with the model versions they run, and model cards.
+
+    ``model_cards`` holds every ``manifest.json`` one or two levels under the models directory.
+    """
+    return ModelsResponse(
+        profiles=profile_infos(pipelines), model_cards=read_model_cards(settings.models_dir)
+    )
 
 
 def read_model_cards(models_dir: Path) -> list[dict[str, Any]]:
-    """The manifests under ``models_dir/*/``; an unreadable one is listed with its error."""
+    """The manifests of every model folder; an unreadable one is listed with its error."""
     cards: list[dict[str, Any]] = []
-    for path in sorted(models_dir.glob("*/manifest.json")):
+    for folder in find_model_dirs(models_dir):
+        path = folder / MANIFEST_FILE
+        directory = folder.relative_to(models_dir).as_posix()
         try:
             manifest = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             logger.warning("unreadable model manifest %s: %s", path, exc)
-            cards.append({"directory": path.parent.name, "error": f"unreadable manifest: {exc}"})
+            cards.append({"directory": directory, "error": f"unreadable manifest: {exc}"})
             continue
         card = manifest if isinstance(manifest, dict) else {"manifest": manifest}
-        cards.append({"directory": path.parent.name, **card})
+        cards.append({"directory": directory, **card})
     return cards

@@ -42,6 +42,14 @@ def fit_command(
     min_topic_size: Annotated[int, typer.Option(min=2, help="Smallest topic kept.")] = 15,
     seed: Annotated[int, typer.Option(help="Seed of the reducer (same seed, same topics).")] = 42,
     reducer: Annotated[str, typer.Option(help="umap or pca.")] = "umap",
+    max_cluster_rows: Annotated[
+        int | None,
+        typer.Option(
+            min=100,
+            help="Reduce and cluster a seeded sample of this many texts (then assign all); "
+            "for corpora above ~20,000 texts on a small machine.",
+        ),
+    ] = None,
     profile: Annotated[
         str, typer.Option("--profile", "-p", help="Profile whose encoder embeds the texts.")
     ] = "fast",
@@ -56,7 +64,7 @@ def fit_command(
         manifest, rejected = _fit_file(
             input_path, output, text_column=text_column, profile=profile,
             nr_topics=_nr_topics(nr_topics), min_topic_size=min_topic_size, seed=seed,
-            reducer=reducer,
+            reducer=reducer, max_cluster_rows=max_cluster_rows,
         )  # fmt: skip
     except CxNlpError as exc:
         typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
@@ -104,6 +112,7 @@ def _fit_file(
     min_topic_size: int,
     seed: int,
     reducer: str,
+    max_cluster_rows: int | None = None,
 ) -> tuple[TopicsManifest, int]:
     from cx_nlp.config import get_settings
     from cx_nlp.topics.corpus import encode_file
@@ -114,7 +123,9 @@ def _fit_file(
     corpus = encode_file(
         input_path, text_column=text_column, profile=profile, settings=get_settings()
     )
-    options = TopicFitOptions.model_validate({"reducer": reducer, "nr_topics": nr_topics})
+    options = TopicFitOptions.model_validate(
+        {"reducer": reducer, "nr_topics": nr_topics, "max_cluster_rows": max_cluster_rows}
+    )
     fitted = fit_topics(
         corpus.texts, corpus.vectors, languages=corpus.languages, nr_topics=options.nr_topics,
         min_topic_size=min_topic_size, seed=seed, options=options,

@@ -361,3 +361,36 @@ def short_label(model: Any, topic_id: int) -> str:
         return "outlier"
     words = [word for word, _score in model.get_topic(topic_id) or [] if word]
     return LABEL_SEPARATOR.join(words[:LABEL_WORDS]) or f"topic {topic_id}"
+
+
+def reassign_topics(
+    fitted: FittedTopics,
+    topics: Sequence[int],
+    texts: Sequence[str],
+    embeddings: np.ndarray,
+    *,
+    languages: Sequence[str],
+) -> FittedTopics:
+    """Give the fitted texts new topics; keywords, vectors, examples, labels and threshold follow.
+
+    Ids are renumbered ``0..K-1`` in their order (``-1`` stays the outliers), and the outlier
+    threshold is recomputed by the fitting rule. ``texts``, ``embeddings`` and ``languages``
+    must be those the model was fitted on. Custom labels are reset to keyword labels.
+    """
+    model = fitted.model
+    order = sorted(set(topics) - {OUTLIER_ID})
+    renumber = {OUTLIER_ID: OUTLIER_ID} | {old: new for new, old in enumerate(order)}
+    new_topics = [renumber[int(t)] for t in topics]
+    vocabulary = [str(word) for word in model.vectorizer_model.get_feature_names_out()]
+    model.update_topics(
+        vocabulary_views(texts, languages),
+        topics=new_topics,
+        top_n_words=fitted.options.top_n_words,
+        n_gram_range=(1, 1),
+        vectorizer_model=_vectorizer(vocabulary),
+        ctfidf_model=_ctfidf(),
+        representation_model=None,
+    )
+    _finalise(model, new_topics, texts, embeddings, fitted.options)
+    threshold = outlier_threshold(model, new_topics, embeddings, fitted.options)
+    return FittedTopics(model, new_topics, threshold, fitted.languages, fitted.options)

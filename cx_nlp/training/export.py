@@ -22,6 +22,7 @@ from cx_nlp.artifacts import (
 )
 from cx_nlp.heads import WEIGHTS_FILE
 from cx_nlp.training.data import REPO_ROOT
+from cx_nlp.training.versions import ensure_new_model_dir
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,8 @@ def export_model(
     """Write ``head.safetensors``, ``MODEL_CARD.md`` and ``manifest.json`` into ``out_dir``.
 
     Args:
-        out_dir: Target directory (created; existing files are overwritten).
+        out_dir: Target directory, created; it must not hold files yet (a written model
+            version is immutable: retrain into ``-v<N+1>``).
         layers: Head layers in torch ``Linear`` layout.
         manifest_fields: Every :class:`Manifest` field except ``files``, ``created`` and
             ``source_commit``.
@@ -70,15 +72,31 @@ def export_model(
 
     Returns:
         The manifest as written.
+
+    Raises:
+        ConfigError: ``out_dir`` already holds files.
     """
+    ensure_new_model_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     write_weights(out_dir / WEIGHTS_FILE, layers)
     (out_dir / CARD_FILE).write_text(card, encoding="utf-8")
+    return write_manifest(out_dir, manifest_fields, files=[WEIGHTS_FILE])
+
+
+def write_manifest(out_dir: Path, manifest_fields: dict[str, Any], *, files: list[str]) -> Manifest:
+    """Write ``manifest.json`` with the SHA-256 of each of ``files`` (names in ``out_dir``).
+
+    Args:
+        out_dir: The model directory, already holding ``files``.
+        manifest_fields: Every :class:`Manifest` field except ``files``, ``created`` and
+            ``source_commit``.
+        files: The files the loader must verify.
+    """
     manifest = Manifest(
         **manifest_fields,
         source_commit=source_commit(),
         created=date.today(),
-        files={WEIGHTS_FILE: sha256_file(out_dir / WEIGHTS_FILE)},
+        files={name: sha256_file(out_dir / name) for name in files},
     )
     text = json.dumps(manifest.model_dump(mode="json"), indent=2, ensure_ascii=False)
     (out_dir / MANIFEST_FILE).write_text(text + "\n", encoding="utf-8")
@@ -86,4 +104,11 @@ def export_model(
     return manifest
 
 
-__all__ = ["Architecture", "EncoderInfo", "TrainingSet", "export_model", "source_commit"]
+__all__ = [
+    "Architecture",
+    "EncoderInfo",
+    "TrainingSet",
+    "export_model",
+    "source_commit",
+    "write_manifest",
+]

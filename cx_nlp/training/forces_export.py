@@ -11,6 +11,7 @@ from cx_nlp.schema import FORCE_HEAD_LABELS
 from cx_nlp.training.export import export_model
 from cx_nlp.training.forces import JOURNEY_LABELS
 from cx_nlp.training.forces_train import FIT
+from cx_nlp.training.versions import parse_model_name
 
 # Licences of the sources the corpus references (see ../shared/data/*/README.md).
 SOURCE_LICENCES: dict[str, tuple[str, bool]] = {
@@ -109,8 +110,9 @@ def export_head(
     layers, thresholds, metrics = trained
     labels = list(FORCE_HEAD_LABELS if task == "forces" else JOURNEY_LABELS)
     training_data = _training_sets(statistics)
+    version = parse_model_name(out_dir.name)[1] or 1
     fields = {
-        "name": out_dir.name, "version": 1, "task": task, "labels": labels,
+        "name": out_dir.name, "version": version, "task": task, "labels": labels,
         "activation": "sigmoid", "thresholds": thresholds,
         "encoder": {"name": encoder.name, "version": encoder.version, "dim": encoder.dim},
         "architecture": {"type": "mlp", "hidden": list(FIT.hidden), "activation": "gelu"},

@@ -52,6 +52,11 @@ class Dataset:
     sources: list[DataSource]
     counts: dict[str, int] = field(default_factory=dict)
 
+    def part(self, split: str) -> tuple[list[LabelledText], np.ndarray]:
+        """The rows of one split (``"train"`` or ``"val"``) and their vectors."""
+        idx = np.array([i for i, r in enumerate(self.rows) if r.split == split], dtype=np.int64)
+        return [self.rows[i] for i in idx], self.vectors[idx]
+
 
 @dataclass
 class TrainOutcome:
@@ -64,8 +69,21 @@ class TrainOutcome:
     seconds: float
 
 
+def rows_source(
+    name: str, rows: list[LabelledText], *, license: str, commercial_use: bool = False
+) -> DataSource:
+    """In-memory labelled rows (e.g. your own new labels) as a source to add to a mix.
+
+    Each row keeps its ``split``; ``source`` is set to ``name``.
+    """
+    named = [LabelledText(r.text, r.labels, r.language, name, r.split) for r in rows]
+    return DataSource(
+        name, f"(in memory: {len(named)} rows)", license, commercial_use, lambda _: named
+    )
+
+
 def user_file_source(path: Path, seed: int) -> DataSource:
-    """A labelled CSV/JSONL file as a source, split 85/15 by a seeded hash."""
+    """A labelled CSV/TSV/JSONL/Parquet file as a source, split 85/15 by a seeded hash."""
 
     def load(_: Path) -> list[LabelledText]:
         rows = read_labelled_file(path)
@@ -86,15 +104,40 @@ def drop_leaks(rows: list[LabelledText]) -> list[LabelledText]:
     return kept
 
 
+def cap_rows(rows: list[LabelledText], max_rows: int, *, seed: int) -> list[LabelledText]:
+    """At most ``max_rows`` rows per split, drawn with ``seed`` in their original order (0: all)."""
+    if max_rows <= 0:
+        return rows
+    rng = np.random.default_rng(seed)
+    keep: set[int] = set()
+    for split in (TRAIN, VAL):
+        idx = [i for i, r in enumerate(rows) if r.split == split]
+        if len(idx) > max_rows:
+            idx = rng.choice(idx, size=max_rows, replace=False).tolist()
+        keep.update(idx)
+    return [r for i, r in enumerate(rows) if i in keep]
+
+
 def load_dataset(
-    task: str, sources: list[DataSource], *, data_dir: Path, encoder: Encoder, cache_dir: Path
+    task: str,
+    sources: list[DataSource],
+    *,
+    data_dir: Path,
+    encoder: Encoder,
+    cache_dir: Path,
+    max_rows: int = 0,
+    seed: int = 0,
 ) -> Dataset:
-    """Load every source, embed each one through the cache, and drop leaking rows."""
+    """Load every source, embed each one through the cache, and drop leaking rows.
+
+    ``max_rows`` caps the rows of each source per split before embedding (quick runs on
+    tiny data); 0 keeps everything.
+    """
     rows: list[LabelledText] = []
     parts: list[np.ndarray] = []
     allowed = set(TASK_LABELS[task])
     for source in sources:
-        loaded = source.load(data_dir)
+        loaded = cap_rows(source.load(data_dir), max_rows, seed=seed)
         check_labels(loaded, allowed, source=source.name)
         parts.append(
             embed_cached(

@@ -177,3 +177,31 @@ def load_goemotions_sentiment(data_dir: Path) -> list[LabelledText]:
             if len(found) == 1 and (label := _SENTIPOLC_LABELS.get(found.pop())):
                 out.append(LabelledText(text, (label,), "en", "goemotions_sentiment", split))
     return out
+
+
+def absita2018_polarity(row: dict[str, str]) -> str:
+    """One ABSITA 2018 row's sentence polarity from its aspect flags (every aspect, ``other`` too).
+
+    Only positive flags: positive; only negative flags: negative; both (mixed), or none
+    (aspects without polarity, or no aspect): neutral.
+    """
+    pos = any(v == "1" for k, v in row.items() if k.endswith("_positive"))
+    neg = any(v == "1" for k, v in row.items() if k.endswith("_negative"))
+    return POS if pos and not neg else NEG if neg and not pos else NEU
+
+
+def load_absita2018_sentences(data_dir: Path) -> list[LabelledText]:
+    """ABSITA 2018 hotel-review sentences with a 3-class polarity (:func:`absita2018_polarity`).
+
+    Every row is ``train``; carve your own seeded labelled/validation slices. Duplicate
+    texts (69 upstream) are kept once.
+    """
+    out: dict[str, LabelledText] = {}
+    path = data_dir / "absita2018_it" / "absita_2018_training.csv"
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle, delimiter=";"):
+            text = normalise_space(row["sentence"])
+            if text and text not in out:
+                label = absita2018_polarity(row)
+                out[text] = LabelledText(text, (label,), "it", "absita2018_hotels", TRAIN)
+    return list(out.values())

@@ -176,6 +176,7 @@ def test_models_lists_loaded_profiles(client: TestClient) -> None:
         {
             "profile": "fake", "default": True,
             "analyzers": ["prepare", "fake_language", "sentences", "fake_sentiment"],
+            "models": [],
         }
     ]  # fmt: skip
 

@@ -136,3 +136,46 @@ def test_api_jobs_on_postgresql(test_settings: Settings, postgres_url: str) -> N
         job_id = client.post("/v1/jobs", json=items("Ottimo", "pessimo"), headers=AUTH).json()["id"]
         status = wait_for_job(client, job_id)
     assert (status["state"], status["scored"]) == ("succeeded", 2)
+
+
+@pytest.mark.slow
+def test_serve_with_two_workers_keeps_both_alive(tmp_path: Path) -> None:
+    """`cx-nlp serve --workers 2 --profile fast`: workers load the models without being
+    killed by uvicorn's start-up health check (5 s by default, shorter than model loading)."""
+    import os
+    import sys
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    env = {**os.environ, "CX_NLP_API_KEYS": "k" * 24, "CX_NLP_JOBS_DIR": str(tmp_path / "jobs")}
+    command = [sys.executable, "-c", "from cx_nlp.cli import run; run()", "serve"]
+    command += ["--port", str(port), "--workers", "2", "--profile", "fast"]
+    log = tmp_path / "serve.log"
+    with log.open("wb") as sink:
+        server = subprocess.Popen(command, env=env, stdout=sink, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 240
+            while True:
+                assert time.monotonic() < deadline, log.read_text()
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(1)
+            time.sleep(10)  # the second worker finishes loading meanwhile
+            headers = {"Authorization": "Bearer " + "k" * 24}
+            for _ in range(10):
+                response = httpx.post(
+                    f"http://127.0.0.1:{port}/v1/analyze", json=items("Ottimo servizio"),
+                    headers=headers, timeout=30,
+                )  # fmt: skip
+                assert response.status_code == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=60)
+    text = log.read_text()
+    assert "died" not in text, text
+    assert text.count("Application startup complete") == 2, text
