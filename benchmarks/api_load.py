@@ -25,9 +25,12 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 HOST = "127.0.0.1"
@@ -118,21 +121,61 @@ def _body(batch: int, counter: int) -> dict[str, object]:
 
 
 async def _client(
-    client: httpx.AsyncClient, batch: int, deadline: float, budget: list[int], result: Result
+    post: Poster, batch: int, deadline: float, budget: list[int], result: Result
 ) -> None:
     while time.monotonic() < deadline and budget[0] > 0:
         budget[0] -= 1
         started = time.perf_counter()
         try:
-            response = await client.post("/v1/analyze", json=_body(batch, budget[0]))
-            ok = response.status_code == 200 and len(response.json()["records"]) == batch
-            reason = str(response.status_code)
-        except httpx.HTTPError as exc:
+            status, records = await post(_body(batch, budget[0]))
+            ok, reason = status == 200 and records == batch, str(status)
+        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
             ok, reason = False, type(exc).__name__
         result.latencies.append(time.perf_counter() - started)
         if not ok:
             result.errors += 1
             result.reasons[reason] = result.reasons.get(reason, 0) + 1
+
+
+Poster = Callable[[dict[str, object]], Awaitable[tuple[int, int]]]
+
+
+@asynccontextmanager
+async def _httpx_poster(base_url: str, key: str, clients: int) -> AsyncIterator[Poster]:
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    headers = {"Authorization": f"Bearer {key}"}
+    async with httpx.AsyncClient(
+        base_url=base_url, headers=headers, limits=limits, timeout=60
+    ) as client:
+
+        async def post(body: dict[str, object]) -> tuple[int, int]:
+            response = await client.post("/v1/analyze", json=body)
+            records = len(response.json()["records"]) if response.status_code == 200 else 0
+            return response.status_code, records
+
+        yield post
+
+
+@asynccontextmanager
+async def _aiohttp_poster(base_url: str, key: str, clients: int) -> AsyncIterator[Poster]:
+    connector = aiohttp.TCPConnector(limit=clients)
+    headers = {"Authorization": f"Bearer {key}"}
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(
+        base_url=base_url, headers=headers, connector=connector, timeout=timeout
+    ) as session:
+
+        async def post(body: dict[str, object]) -> tuple[int, int]:
+            async with session.post("/v1/analyze", json=body) as response:
+                if response.status != 200:
+                    return response.status, 0
+                payload = await response.json()
+                return response.status, len(payload["records"])
+
+        yield post
+
+
+POSTERS = {"aiohttp": _aiohttp_poster, "httpx": _httpx_poster}
 
 
 async def _scenario(
@@ -144,19 +187,14 @@ async def _scenario(
     seconds: float,
     max_requests: int,
     result: Result | None = None,
+    client: str = "aiohttp",
 ) -> Result:
     result = result if result is not None else Result()
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    headers = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(
-        base_url=base_url, headers=headers, limits=limits, timeout=60
-    ) as client:
-        await client.post("/v1/analyze", json=_body(batch, 0))  # warm-up
+    async with POSTERS[client](base_url, key, clients) as post:
+        await post(_body(batch, 0))  # warm-up
         started = time.monotonic()
         budget = [max_requests]
-        workers = [
-            _client(client, batch, started + seconds, budget, result) for _ in range(clients)
-        ]
+        workers = [_client(post, batch, started + seconds, budget, result) for _ in range(clients)]
         await asyncio.gather(*workers)
         result.seconds = time.monotonic() - started
     return result
@@ -194,7 +232,9 @@ def _wait_all_workers(pid: int, seconds: float = 120.0) -> None:
         last = now
 
 
-async def _soak(base_url: str, key: str, seconds: float, pid: int) -> dict[str, object]:
+async def _soak(
+    base_url: str, key: str, seconds: float, pid: int, client: str
+) -> dict[str, object]:
     """10 clients (8 single texts, 2 batches of 32) for ``seconds``; RSS every 5 s."""
     singles, batches, samples = Result(), Result(), [_rss_mb(pid)]
 
@@ -206,9 +246,9 @@ async def _soak(base_url: str, key: str, seconds: float, pid: int) -> dict[str, 
     sampler = asyncio.create_task(sample())
     await asyncio.gather(
         _scenario(base_url, key, clients=8, batch=1, seconds=seconds, max_requests=10**9,
-                  result=singles),
+                  result=singles, client=client),
         _scenario(base_url, key, clients=2, batch=32, seconds=seconds, max_requests=10**9,
-                  result=batches),
+                  result=batches, client=client),
     )  # fmt: skip
     sampler.cancel()
     third = max(1, len(samples) // 3)
@@ -237,6 +277,12 @@ def main() -> int:
     parser.add_argument("--max-requests", type=int, default=3000, help="Per scenario.")
     parser.add_argument("--clients", default="1,10,50", help="Concurrency levels.")
     parser.add_argument("--batches", default="1,32", help="Items per request.")
+    parser.add_argument(
+        "--client",
+        choices=sorted(POSTERS),
+        default="aiohttp",
+        help="Load generator library (aiohttp needs less CPU per request than httpx).",
+    )
     parser.add_argument("--soak", type=float, default=0.0, help="Soak seconds (max 900).")
     parser.add_argument("--json", type=Path, help="Also write the results here.")
     args = parser.parse_args()
@@ -255,7 +301,7 @@ def _run_layout(
     port, key = _free_port(), secrets.token_urlsafe(24)
     base_url = f"http://{HOST}:{port}"
     rows: list[dict[str, object]] = []
-    tag = {"layout": f"{layout[0]}x{layout[1]}"}
+    tag = {"layout": f"{layout[0]}x{layout[1]}", "client": args.client}
     with tempfile.TemporaryDirectory(prefix="cx-nlp-bench-") as jobs_dir:
         server = _start_server(args.profile, port, key, jobs_dir, layout)
         try:
@@ -267,12 +313,15 @@ def _run_layout(
                 for clients in (int(c) for c in args.clients.split(",")):
                     result = asyncio.run(
                         _scenario(base_url, key, clients=clients, batch=batch,
-                                  seconds=seconds, max_requests=args.max_requests)
+                                  seconds=seconds, max_requests=args.max_requests,
+                                  client=args.client)
                     )  # fmt: skip
                     rows.append(tag | _row(clients, batch, result, _rss_mb(server.pid)))
                     print(json.dumps(rows[-1]), flush=True)
             if args.soak:
-                soak = asyncio.run(_soak(base_url, key, min(args.soak, 900.0), server.pid))
+                soak = asyncio.run(
+                    _soak(base_url, key, min(args.soak, 900.0), server.pid, args.client)
+                )
                 rows.append(tag | soak)
                 print(json.dumps(rows[-1]), flush=True)
         finally:

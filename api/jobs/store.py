@@ -15,7 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import DateTime, Integer, String, Text, create_engine, delete, event, select, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from api.schemas import JobState, JobStatus
@@ -93,6 +93,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _create_tables(engine: Engine, attempts: int = 3) -> None:
+    """Create the table if missing. Server workers starting together race to create it: the
+    loser's ``CREATE TABLE`` fails with "already exists", and a second look finds the table."""
+    for attempt in range(1, attempts + 1):
+        try:
+            _Base.metadata.create_all(engine)
+            return
+        except OperationalError:
+            if attempt == attempts:
+                raise
+
+
 class JobStore:
     """Creates, claims, updates and deletes job records."""
 
@@ -108,7 +120,7 @@ class JobStore:
         if engine.dialect.name == "sqlite":
             event.listen(engine, "connect", _sqlite_pragmas)
         try:
-            _Base.metadata.create_all(engine)
+            _create_tables(engine)
         except SQLAlchemyError as exc:
             engine.dispose()
             raise ConfigError(

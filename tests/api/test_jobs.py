@@ -7,6 +7,7 @@ import io
 import json
 import threading
 import time
+from pathlib import Path
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -191,3 +192,17 @@ def _wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
     while not condition():
         assert time.monotonic() < deadline, "condition not met in time"
         time.sleep(0.02)
+
+
+def test_job_store_tables_created_by_racing_workers(tmp_path: Path) -> None:
+    """Two server workers opening a fresh database at once both start (no "already exists")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from api.jobs.store import JobStore
+    from cx_nlp.config import Settings
+
+    settings = Settings(jobs_dir=tmp_path / "jobs")
+    with ThreadPoolExecutor(8) as pool:
+        stores = list(pool.map(lambda _: JobStore.open(settings), range(8)))
+    for store in stores:
+        store.close()

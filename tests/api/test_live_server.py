@@ -175,7 +175,12 @@ def test_serve_with_two_workers_keeps_both_alive(tmp_path: Path) -> None:
                 assert response.status_code == 200
         finally:
             server.terminate()
-            server.wait(timeout=60)
+            try:
+                server.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+                pytest.fail("the server did not stop within 60 s of SIGTERM:\n" + log.read_text())
     text = log.read_text()
     assert "died" not in text, text
     assert text.count("Application startup complete") == 2, text
