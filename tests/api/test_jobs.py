@@ -7,9 +7,9 @@ import io
 import json
 import threading
 import time
-from pathlib import Path
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
