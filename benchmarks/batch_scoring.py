@@ -27,6 +27,7 @@ import re
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -95,6 +96,26 @@ def tree_rss_kib(root: int) -> int:
     return total
 
 
+def run_score(command: list[str], label: str) -> tuple[float, int]:
+    """Run a ``cx-nlp score`` command; wall seconds and peak RSS (KiB) of its process tree.
+
+    stderr goes to a temporary file, not a pipe, so a chatty run (Ray logs) cannot fill the
+    pipe and stall; it is shown when the command fails (exit codes 0 and 3 are success).
+    """
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as errors:
+        started = time.perf_counter()
+        process = subprocess.Popen(command, stderr=errors, text=True)
+        peak = 0
+        while process.poll() is None:
+            peak = max(peak, tree_rss_kib(process.pid))
+            time.sleep(0.2)
+        wall = time.perf_counter() - started
+        if process.returncode not in (0, 3):
+            errors.seek(0)
+            raise SystemExit(f"{label} failed: {errors.read()}")
+    return wall, peak
+
+
 def score(source: Path, *, workers: int, profile: str, batch_size: int) -> dict[str, float]:
     """Run the CLI once; wall seconds, scoring rows/s and peak tree RSS."""
     output = source.with_suffix(f".w{workers}.jsonl")
@@ -106,16 +127,8 @@ def score(source: Path, *, workers: int, profile: str, batch_size: int) -> dict[
         "--workers", str(workers), "--batch-size", str(batch_size),
     ]  # fmt: skip
     cpu_before = _children_cpu()
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_kib(process.pid))
-        time.sleep(0.2)
-    wall = time.perf_counter() - started
+    wall, peak = run_score(command, "cx-nlp score")
     cpu = _children_cpu() - cpu_before
-    if process.returncode not in (0, 3):
-        raise SystemExit(f"cx-nlp score failed: {process.stderr.read() if process.stderr else ''}")
     summary = json.loads(output.with_name(output.name + ".summary.json").read_text())
     return {
         "wall": wall,

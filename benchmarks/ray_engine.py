@@ -19,13 +19,11 @@ import argparse
 import json
 import math
 import os
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from batch_scoring import CLI, tree_rss_kib, write_reviews
+from batch_scoring import CLI, run_score, write_reviews
 
 MAPPING = [
     "--id-column", "id", "--channel-column", "channel", "--date-column", "created_at",
@@ -41,15 +39,7 @@ def run(
     output = source.with_name(f"{source.stem}.{label}.jsonl")
     command = [CLI, "score", str(source), "-o", str(output), *MAPPING, "--profile", profile,
                "--batch-size", str(batch_size), *engine_args]  # fmt: skip
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
-    peak = 0
-    while process.poll() is None:
-        peak = max(peak, tree_rss_kib(process.pid))
-        time.sleep(0.2)
-    wall = time.perf_counter() - started
-    if process.returncode not in (0, 3):
-        raise SystemExit(f"{label} failed: {process.stderr.read() if process.stderr else ''}")
+    wall, peak = run_score(command, label)
     summary = json.loads(output.with_name(output.name + ".summary.json").read_text())
     return {
         "wall": wall,

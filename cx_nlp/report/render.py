@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from html import escape
 from typing import Any
@@ -300,6 +300,13 @@ class _Page:
                 found.append((f"segment:{column}", column))
         return found
 
+    def segment_tabs(self, name: str, table: Callable[[str, str], Markup]) -> list[str]:
+        """A "by segment" heading and one tab per dimension present; nothing when none is."""
+        panels = [(heading, table(dimension, heading)) for dimension, heading in self.dimensions()]
+        if not panels:
+            return []
+        return [f"<h3>{_html(self.labels['by_segment'])}</h3>", _tabs(name, panels)]
+
     # --- sections ----------------------------------------------------------------------
 
     def overview(self) -> tuple[str, str, str]:
@@ -506,13 +513,7 @@ class _Page:
                     y_format=lambda value: labels.number(value, 0),
                 )
             )
-        panels = [
-            (heading, self.forces_table(dimension, heading))
-            for dimension, heading in self.dimensions()
-        ]
-        if panels:
-            body.append(f"<h3>{_html(labels['by_segment'])}</h3>")
-            body.append(_tabs("forces-segment", panels))
+        body.extend(self.segment_tabs("forces-segment", self.forces_table))
         body.append(_note(labels["how_forces"]))
         return "forces", labels["forces"], _join(body)
 
@@ -661,13 +662,7 @@ class _Page:
                         y_format=lambda value: labels.number(value, 0),
                     )
                 )
-        panels = [
-            (heading, self.scores_table(dimension, heading))
-            for dimension, heading in self.dimensions()
-        ]
-        if panels:
-            body.append(f"<h3>{_html(labels['by_segment'])}</h3>")
-            body.append(_tabs("scores-segment", panels))
+        body.extend(self.segment_tabs("scores-segment", self.scores_table))
         body.append(_note(labels["how_scores"]))
         return "scores", labels["scores"], _join(body)
 
