@@ -110,19 +110,7 @@ def test_score_file_resume_after_crash_equals_uninterrupted(
     source = write_csv(tmp_path / "in.csv", _rows(40))
     _score(source, tmp_path / f"whole{suffix}", spec)
     output = tmp_path / f"out{suffix}"
-    chunks = 0
-
-    def crash(_rows: int) -> None:
-        nonlocal chunks
-        chunks += 1
-        if chunks == 3:
-            raise _Interrupt
-
-    with pytest.raises(_Interrupt):
-        score_file(
-            source, output, pipeline=spec, columns=COLUMNS, chunk_size=7, on_chunk=crash,
-            batch=BatchOptions(checkpoint=True),
-        )  # fmt: skip
+    _crash_after_chunks(3, source, output, spec)
     if suffix != ".parquet":
         with output.open("ab") as handle:  # a chunk half written when the process died
             handle.write(b'{"id": "R2')
@@ -131,6 +119,23 @@ def test_score_file_resume_after_crash_equals_uninterrupted(
     assert summary.read == 40
     assert _table(output) == _table(tmp_path / f"whole{suffix}")
     assert not (tmp_path / f"out{suffix}.checkpoint.json").exists()
+
+
+def _crash_after_chunks(chunks: int, source: Path, output: Path, spec: PipelineSpec) -> None:
+    """A checkpointed run (chunks of 7 rows) that dies once ``chunks`` chunks are written."""
+    written = 0
+
+    def crash(_rows: int) -> None:
+        nonlocal written
+        written += 1
+        if written == chunks:
+            raise _Interrupt
+
+    with pytest.raises(_Interrupt):
+        score_file(
+            source, output, pipeline=spec, columns=COLUMNS, chunk_size=7, on_chunk=crash,
+            batch=BatchOptions(checkpoint=True),
+        )  # fmt: skip
 
 
 def _table(path: Path) -> Any:
@@ -144,15 +149,7 @@ def _table(path: Path) -> Any:
 def test_score_file_resume_refuses_other_options(tmp_path: Path, spec: PipelineSpec) -> None:
     source = write_csv(tmp_path / "in.csv", _rows(20))
     output = tmp_path / "out.jsonl"
-
-    def crash(_rows: int) -> None:
-        raise _Interrupt
-
-    with pytest.raises(_Interrupt):
-        score_file(
-            source, output, pipeline=spec, columns=COLUMNS, chunk_size=7, on_chunk=crash,
-            batch=BatchOptions(checkpoint=True),
-        )  # fmt: skip
+    _crash_after_chunks(1, source, output, spec)
     with pytest.raises(FileInputError, match="another input file or other options"):
         score_file(
             source, output, pipeline=spec, columns=ColumnMapping(), chunk_size=7,
