@@ -162,6 +162,8 @@ def write_sentiment_head(
     val = [r for r in rows if r.split == VAL]
     vectors = embed_cached(encoder, [r.text for r in val], dataset="sentiment-val")
     tensors = load_file(str(finetune_dir / "sentiment.safetensors"))
+    history = json.loads((finetune_dir / "metrics.json").read_text(encoding="utf-8"))["history"]
+    finetune_seconds = float(history[-1]["seconds"]) if history else 0.0
     dims = [part.dim for part in encoder.parts]
     layers = [(widen_head_layer(tensors["layers.0.weight"], dims, 1), tensors["layers.0.bias"])]
     metrics = evaluate_split("sentiment", layers, val, vectors, activation="relu", thresholds={})
@@ -192,6 +194,10 @@ def write_sentiment_head(
     )
     card = render_card(
         fields, command=FINETUNE_COMMAND, seconds=time.perf_counter() - t0, summary=summary
+    ).replace(
+        "Training took",
+        f"Fine-tuning took {finetune_seconds / 60:.1f} minutes on the training machine (see the "
+        "encoder's card); this release step (evaluation through the CPU encoders) took",
     )
     export_model(out_dir, layers=layers, manifest_fields=fields, card=card)
     return metrics
