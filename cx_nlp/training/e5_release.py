@@ -45,10 +45,10 @@ from cx_nlp.training.versions import ensure_new_model_dir
 ADAPTER_FILE = "adapter.safetensors"
 SENTIMENT_MODEL = "sentiment-usem3-e5smallcx-v1"
 FINETUNE_COMMAND = (
-    "python -m cx_nlp.training.encoder_pack --data ../shared/data -o .gpu/pack.npz && "
-    "python cx_nlp/training/e5_finetune.py --pack .gpu/pack.npz --out /tmp/e5cx "
+    ".venv/bin/python -m cx_nlp.training.encoder_pack --data ../shared/data -o .gpu/pack.npz && "
+    "python3 cx_nlp/training/e5_finetune.py --pack .gpu/pack.npz --out /tmp/e5cx "
     "--epochs 5 --batch 48 --lr 6e-4 && "
-    "python -m cx_nlp.training.e5_release /tmp/e5cx --data ../shared/data "
+    ".venv/bin/python -m cx_nlp.training.e5_release /tmp/e5cx --data ../shared/data "
     "--models-dir /tmp/repro/models"
 )
 
