@@ -145,16 +145,23 @@ def train_emotion(
 
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled CSV/JSONL: text,label[,language].")],
-    model: Annotated[Path, typer.Option("--model", help="Model directory, e.g. models/NAME.")],
+    model: Annotated[
+        str,
+        typer.Option(
+            "--model", help="Model directory, or a name under models/: NAME, NAME@N, NAME@latest."
+        ),
+    ],
 ) -> None:
     """Print macro-F1 per language and overall of a trained head on a labelled file.
 
-    Example: cx-nlp evaluate --model models/sentiment-usem3-v1 data_samples/sentiment.csv
+    Example: cx-nlp evaluate --model sentiment-usem3@latest data_samples/sentiment.csv
     """
+    from cx_nlp.artifacts import resolve_model_dir
+    from cx_nlp.config import get_settings
     from cx_nlp.training.evaluation import evaluate_file
 
     try:
-        report = evaluate_file(model, file)
+        report = evaluate_file(resolve_model_dir(model, get_settings().models_dir), file)
     except CxNlpError as exc:
         typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
         raise typer.Exit(2) from None

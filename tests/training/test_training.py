@@ -138,6 +138,9 @@ def test_tune_thresholds_finds_the_separating_cut() -> None:
 
 @pytest.mark.slow
 def test_evaluate_file_scores_the_shipped_sentiment_head(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cx_nlp.cli import app
     from cx_nlp.config import PROJECT_ROOT
     from cx_nlp.training.evaluation import evaluate_file
 
@@ -156,3 +159,9 @@ def test_evaluate_file_scores_the_shipped_sentiment_head(tmp_path: Path) -> None
     report = evaluate_file(model, path)
     assert set(report["macro_f1_per_language"]) == {"en", "it"}
     assert report["rows"] == 4
+    cli = CliRunner().invoke(app, ["evaluate", "--model", "sentiment-usem3@latest", str(path)])
+    assert cli.exit_code == 0, cli.output
+    assert cli.output.splitlines()[-1].startswith(f"all\t{report['macro_f1']:.4f}\t(4 rows)")
+    missing = CliRunner().invoke(app, ["evaluate", "--model", "sentiment-usem3@9", str(path)])
+    assert missing.exit_code == 2
+    assert "sentiment-usem3" in missing.output
