@@ -178,14 +178,15 @@ def sentiment_weights(data: TaskData) -> np.ndarray:
 @torch.no_grad()
 def embed_all(model: E5Cx, data: TaskData, idx: np.ndarray, device: str) -> torch.Tensor:
     model.eval()
-    order = idx[np.argsort([len(data.tokens[i]) for i in idx])]  # same stable order as below
+    by_length = np.argsort([len(data.tokens[i]) for i in idx])
+    order = idx[by_length]
     parts = []
     for a in range(0, len(order), 512):
         ids, mask = collate(data, order[a : a + 512], device)
         with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
             parts.append(model.embed(ids, mask))
     out = torch.empty((len(idx), parts[0].shape[1]), device=device)
-    out[torch.from_numpy(np.argsort([len(data.tokens[i]) for i in idx]))] = torch.cat(parts)
+    out[torch.from_numpy(by_length)] = torch.cat(parts)
     model.train()
     return out
 

