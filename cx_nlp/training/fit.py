@@ -50,7 +50,11 @@ class FitResult:
 
 @dataclass(frozen=True)
 class Targets:
-    """Training targets: indices or a 0/1 matrix, with weights and an optional mask."""
+    """Training targets, with weights and an optional mask.
+
+    ``y`` holds class indices, or per-row class probabilities (soft targets, e.g. a
+    teacher's, for distillation) for softmax heads, or a 0/1 matrix when ``multilabel``.
+    """
 
     y: np.ndarray
     multilabel: bool
@@ -101,7 +105,7 @@ def _tensors(torch: Any, x: np.ndarray, target: Targets) -> dict[str, Any]:
     n = len(x)
     return {
         "x": torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32)),
-        "y": torch.from_numpy(target.y.astype(np.float32 if target.multilabel else np.int64)),
+        "y": torch.from_numpy(target.y.astype(np.float32 if target.y.ndim == 2 else np.int64)),
         "label_w": torch.from_numpy(target.label_weights.astype(np.float32)),
         "row_w": torch.from_numpy(
             (target.row_weights if target.row_weights is not None else np.ones(n)).astype(
@@ -122,7 +126,7 @@ def fit_member(
 
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    n_out = target.y.shape[1] if target.multilabel else len(target.label_weights)
+    n_out = target.y.shape[1] if target.y.ndim == 2 else len(target.label_weights)
     module = build_module(torch, x_train.shape[1], n_out, config)
     optimiser = torch.optim.AdamW(
         module.parameters(), lr=config.lr, weight_decay=config.weight_decay

@@ -68,9 +68,15 @@ def browser() -> Iterator[Any]:
 
 def _open(browser: Any, path: Path) -> list[dict[str, Any]]:
     """Load ``path`` and return the console entries it produced."""
+    from selenium.webdriver.support.wait import WebDriverWait
+
     browser.get_log("browser")  # drop entries of earlier pages
     browser.get(path.resolve().as_uri())
-    assert browser.execute_script("return document.readyState") == "complete"
+    # get() normally returns once the page is complete, but on a loaded CI machine Chromium
+    # has been seen answering "loading" right after it: wait for the state, do not race it.
+    WebDriverWait(browser, 60).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
+    )
     return list(browser.get_log("browser"))
 
 

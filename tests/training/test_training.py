@@ -85,6 +85,21 @@ def test_fit_head_learns_separable_classes(config: FitConfig) -> None:
     assert result.best_score > 0.9
 
 
+def test_fit_head_follows_soft_targets() -> None:
+    """Class probabilities (a teacher's) are the target: here they name the next class."""
+    x, y = _blobs(600, 0)
+    xv, yv = _blobs(200, 1)
+    soft = np.full((len(y), 3), 0.05, dtype=np.float32)
+    soft[np.arange(len(y)), (y + 1) % 3] = 0.9
+    result = fit_head(
+        x,
+        Targets(soft, False, np.ones(3, dtype=np.float32)),
+        config=FitConfig(hidden=(), max_epochs=15, batch_size=32, lr=1e-2),
+        score_val=lambda logits_of: macro_f1((yv + 1) % 3, logits_of(xv).argmax(1), 3),
+    )
+    assert result.best_score > 0.9
+
+
 def test_train_task_emotion_tunes_thresholds_and_exports_loadable_head(tmp_path: Path) -> None:
     from cx_nlp.training.export import export_model
 
