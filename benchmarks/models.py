@@ -23,10 +23,19 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-PROFILES = {
-    "fast": ("usem3", "sentiment-usem3-v1", "emotion-usem3-v1"),
-    "accurate": ("usem3+e5-small-cx", "sentiment-usem3-e5smallcx-v1", "emotion-usem3-e5smallcx-v1"),
-}
+PROFILES = ("fast", "accurate")
+
+
+def profile_models(name: str) -> tuple[str, str, str]:
+    """The profile's encoder spec and its sentiment and emotion models, read from its TOML."""
+    from cx_nlp.config import get_settings, load_pipeline_config
+
+    options = {
+        spec.name: spec.options for spec in load_pipeline_config(name, get_settings()).analyzers
+    }
+    return options["encoder"]["encoder"], options["sentiment"]["model"], options["emotion"]["model"]
+
+
 SIX = ("it", "en", "es", "fr", "de", "pt")
 LABELS = ("negative", "neutral", "positive")
 
@@ -84,7 +93,7 @@ def run_profile(name: str, threads: int, n: int, queue: Any) -> None:
     from cx_nlp.encoders import load_encoder
     from cx_nlp.heads import Head
 
-    spec, *heads = PROFILES[name]
+    spec, *heads = profile_models(name)
     t0 = time.perf_counter()
     encoder = load_encoder(spec, num_threads=threads)
     loaded = [Head.load(ROOT / "models" / h, encoder=encoder) for h in heads]
@@ -164,7 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     for name in args.profiles:
-        missing = [h for h in PROFILES[name][1:] if not (ROOT / "models" / h).is_dir()]
+        missing = [h for h in profile_models(name)[1:] if not (ROOT / "models" / h).is_dir()]
         if missing:
             print(f"{name}: skipped, missing model directories {missing}")
             continue

@@ -28,7 +28,7 @@ class SentimentConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    model: str = Field(default="sentiment-usem3-v1", description="Name under models/ or a path.")
+    model: str = Field(default="sentiment-usem3-v2", description="Name under models/ or a path.")
     backend: Literal["head", "transformers"] = Field(
         default="head",
         description="'head': a head on the shared sentence vectors; 'transformers': a "

@@ -79,6 +79,7 @@ def _train(
     seed: int,
     sources: str | None,
     add: list[Path] | None = None,
+    teacher: Path | None = None,
 ) -> None:
     from cx_nlp.training.release import TrainRequest, train_and_export
 
@@ -86,6 +87,7 @@ def _train(
     command += f" --data {data}" if data else ""
     command += f" --sources {sources}" if sources else ""
     command += "".join(f" --add {path}" for path in add or [])
+    command += f" --teacher {teacher}" if teacher else ""
     try:
         if data is not None and data.is_file():
             _labelled_sources([data], seed)
@@ -98,6 +100,7 @@ def _train(
             command=command,
             sources=tuple(s.strip() for s in sources.split(",")) if sources else None,
             extra=_labelled_sources(add or [], seed),
+            teacher=teacher,
         )
         metrics = train_and_export(request)
     except CxNlpError as exc:
@@ -119,12 +122,20 @@ def train_sentiment(
     seed: SeedOption = 0,
     sources: SourcesOption = None,
     add: AddOption = None,
+    teacher: Annotated[
+        Path | None,
+        typer.Option(
+            "--teacher",
+            help="Distil from a teacher's probabilities, e.g. "
+            "models/distillation/sentiment-e5smallcx-v1.npz (standard mix only).",
+        ),
+    ] = None,
 ) -> None:
     """Train a 3-class sentiment head.
 
     Example: cx-nlp train sentiment -o models/sentiment-usem3-v2 --add my_labels.csv
     """
-    _train("sentiment", data, encoder, output, seed, sources, add)
+    _train("sentiment", data, encoder, output, seed, sources, add, teacher)
 
 
 @train_app.command("emotion")

@@ -149,6 +149,7 @@ class TaskData:
         self.mask: np.ndarray = pack.get(f"{task}:mask", np.ones((len(self.y), 1), np.int8))
         meta = json.loads(bytes(pack[f"{task}:meta"]).decode())
         self.sources: list[str] = meta["sources"]
+        self.digest: str = meta.get("digest", "")
         self.languages: list[str] = meta["languages"]
         self.train_idx = np.flatnonzero(~self.val)
         self.val_idx = np.flatnonzero(self.val)
@@ -408,15 +409,34 @@ def export(model: E5Cx, result: dict[str, Any], out: Path, args: argparse.Namesp
     (out / "args.json").write_text(json.dumps(vars(args), default=str))
 
 
+def linear_head(path: Path, hidden: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """A linear head's weight and bias on the e5 vector.
+
+    A head released over ``usem3+e5-small-cx`` reads both vectors side by side but was
+    widened from an e5-only head (zeros over the usem3 columns): its last ``hidden``
+    columns are the e5 head. Any other non-zero column is an error.
+    """
+    from safetensors.torch import load_file
+
+    tensors = load_file(str(path))
+    weight, bias = tensors["layers.0.weight"], tensors["layers.0.bias"]
+    if weight.shape[1] != hidden:
+        if weight.shape[1] < hidden or weight[:, :-hidden].abs().max() > 0:
+            raise ValueError(f"{path}: not a linear head on the {hidden}-d e5 vector")
+        weight = weight[:, -hidden:]
+    return weight.contiguous(), bias
+
+
 @torch.no_grad()
 def predict(args: argparse.Namespace) -> None:
     """Teacher probabilities: the fine-tuned encoder and a sentiment head on every pack row.
 
     ``--predict ADAPTER HEAD`` takes a released ``adapter.safetensors`` (scale folded into
     ``lora_b``) and a linear sentiment head on the unit vector (``layers.0.*``, temperature
-    folded in); ``--out``/``teacher.npz`` gets ``<task>:sentiment`` (rows x 3) for the
-    sentiment, emotion and unlabelled texts, in pack order: targets for distilling into
-    other heads.
+    folded in; see :func:`linear_head`). ``--out``/``teacher.npz`` gets, for each pack task
+    (sentiment, emotion, unlabelled), ``<task>:sentiment`` (rows x 3, pack order) and
+    ``<task>:digest`` (the pack's digest of the texts): targets for distilling into other
+    heads (``cx-nlp train sentiment --teacher``).
     """
     from safetensors.torch import load_file
 
@@ -431,24 +451,20 @@ def predict(args: argparse.Namespace) -> None:
             ly[name].lora_b.data = adapter[f"l{i}.{name}.lora_b"]
             ly[name].scale = 1.0
     model.to(device)
-    head = load_file(str(head_path))
-    weight, bias = head["layers.0.weight"].to(device), head["layers.0.bias"].to(device)
+    weight, bias = (t.to(device) for t in linear_head(head_path, model.word.embedding_dim))
     out: dict[str, np.ndarray] = {}
     for task in (t for t in PACK_TASKS if f"{t}:ids" in pack):
         data = TaskData(pack, task)
         vectors = embed_all(model, data, np.arange(len(data.y)), device)
         out[f"{task}:sentiment"] = torch.softmax(vectors @ weight.T + bias, -1).cpu().numpy()
+        out[f"{task}:digest"] = np.frombuffer(data.digest.encode(), dtype=np.uint8)
     sent = TaskData(pack, "sentiment")
     probs = out["sentiment:sentiment"][sent.val_idx]
     report = sentiment_report(sent, torch.from_numpy(np.log(probs)), 1.0)
     args.out.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out / "teacher.npz", **cast("dict[str, Any]", out))
-    sys.stdout.write(
-        json.dumps(
-            {"umsab": report["umsab_target_mean"], "amazon_it": report["amazon_it"]["macro_f1"]}
-        )
-        + "\n"
-    )
+    summary = {"umsab": report["umsab_target_mean"], "amazon_it": report["amazon_it"]["macro_f1"]}
+    sys.stdout.write(json.dumps(summary) + "\n")
 
 
 def main() -> None:

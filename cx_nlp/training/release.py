@@ -14,6 +14,7 @@ from cx_nlp.heads import TASK_LABELS
 from cx_nlp.training.cache import DEFAULT_CACHE_DIR
 from cx_nlp.training.card import render_card
 from cx_nlp.training.data import DEFAULT_DATA_DIR
+from cx_nlp.training.distil import Distillation, distillation_note, load_distillation
 from cx_nlp.training.export import export_model
 from cx_nlp.training.fit import FitConfig
 from cx_nlp.training.recipes import (
@@ -53,6 +54,8 @@ class TrainRequest:
         seed: Seed of splits, initialisation and shuffling.
         version: Version when ``out_dir``'s name has none.
         command: The command that reproduces the model, for its card.
+        teacher: A teacher file to distil from (sentiment only; see
+            :mod:`cx_nlp.training.distil`).
     """
 
     task: str
@@ -65,6 +68,7 @@ class TrainRequest:
     seed: int = 0
     version: int = 1
     command: str = ""
+    teacher: Path | None = None
 
 
 def resolve_sources(request: TrainRequest) -> tuple[list[DataSource], Path, tuple[str, ...]]:
@@ -170,6 +174,23 @@ def load_training_data(
     return TrainingData(dataset, select_on)
 
 
+def _distillation(
+    request: TrainRequest, dataset: Dataset, encoder: Encoder, cache_dir: Path
+) -> Distillation | None:
+    if request.teacher is None:
+        return None
+    if request.task != "sentiment" or request.sources or request.extra:
+        raise ConfigError("--teacher distils the standard sentiment mix only (no --sources/--add).")
+    return load_distillation(
+        request.teacher,
+        dataset.rows,
+        data_dir=request.data or DEFAULT_DATA_DIR,
+        encoder=encoder,
+        cache_dir=cache_dir,
+        max_rows=request.max_rows,
+    )
+
+
 def train_and_export(
     request: TrainRequest,
     *,
@@ -200,13 +221,25 @@ def train_and_export(
     encoder = encoder or load_encoder(request.encoder)
     data = data or load_training_data(request, encoder=encoder, cache_dir=cache_dir)
     dataset = data.dataset
-    outcome = train_task(request.task, dataset, config=config, select_on=data.select_on)
+    distillation = _distillation(request, dataset, encoder, cache_dir)
+    outcome = train_task(
+        request.task,
+        dataset,
+        config=config,
+        select_on=data.select_on,
+        distillation=distillation,
+    )
     outcome.seconds = time.perf_counter() - t0
     languages = sorted({r.language for r in dataset.rows if r.split == "train"})
     fields = manifest_fields(
         request, encoder, outcome, dataset.sources, dataset.counts, languages, config
     )
-    card = render_card(fields, command=request.command, seconds=outcome.seconds)
+    notes = ""
+    if distillation is not None:
+        fields["training_data"] += distillation.training_data
+        fields["commercial_use"] = False
+        notes = distillation_note(distillation)
+    card = render_card(fields, command=request.command, seconds=outcome.seconds, notes=notes)
     export_model(request.out_dir, layers=outcome.layers, manifest_fields=fields, card=card)
     logger.info("trained %s in %.1fs", request.out_dir.name, outcome.seconds)
     return dict(fields["metrics"])

@@ -159,9 +159,7 @@ def test_evaluate_file_scores_the_shipped_sentiment_head(tmp_path: Path) -> None
     from cx_nlp.config import PROJECT_ROOT
     from cx_nlp.training.evaluation import evaluate_file
 
-    model = PROJECT_ROOT / "models" / "sentiment-usem3-v1"
-    if not model.is_dir():
-        pytest.skip("sentiment-usem3-v1 not trained")
+    model = PROJECT_ROOT / "models" / "sentiment-usem3-v2"  # the fast profile's, and @latest
     path = tmp_path / "labelled.csv"
     path.write_text(
         "text,label,language\n"
