@@ -86,6 +86,8 @@ def _finetune_module() -> Any:
     return module
 
 
+# decide / micro_f1 / tune mirror cx_nlp.training.forces (aggregate_documents, micro_f1) and
+# metrics.tune_thresholds at document level: the train step runs without cx_nlp installed.
 def decide(probs: np.ndarray, cut: np.ndarray) -> np.ndarray:
     """0/1 predictions: over the threshold, and only the likelier polarity of a force."""
     hits = probs >= cut
@@ -126,14 +128,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     pack = dict(np.load(args.pack))
     model = ft.E5Cx(pack, 16, 32.0, False)
     if args.init == "cx":
-        from safetensors.torch import load_file
-
-        adapter = load_file(str(ROOT / "models" / "encoder-e5-small-cx-v1" / "adapter.safetensors"))
-        for i, layer in enumerate(model.layers):
-            for name in ft.ADAPTED:
-                layer[name].lora_a.data = adapter[f"l{i}.{name}.lora_a"]
-                layer[name].lora_b.data = adapter[f"l{i}.{name}.lora_b"]
-                layer[name].scale = 1.0
+        ft.load_adapter(model, ROOT / "models" / "encoder-e5-small-cx-v1" / "adapter.safetensors")
     model.to(device)
     head = torch.nn.Linear(model.word.embedding_dim, 2 * FORCES).to(device)
     ids, offsets = pack["forces:ids"], pack["forces:offsets"]

@@ -18,6 +18,7 @@ regenerate it.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -89,11 +90,8 @@ def _teacher_probs(teacher: Any, path: Path, task: str, texts: list[str]) -> np.
 
 
 def _entries(rows: list[LabelledText], path: Path, teacher_rows: int) -> list[dict[str, Any]]:
-    counts: dict[str, int] = {}
-    for row in rows:
-        counts[row.source] = counts.get(row.source, 0) + 1
     entries = []
-    for name, count in counts.items():
+    for name, count in Counter(row.source for row in rows).items():
         source = EMOTION_SOURCES.get(name)
         licence, commercial = (
             (source.license, source.commercial_use) if source else UNLABELLED_LICENCES[name]

@@ -409,6 +409,27 @@ def export(model: E5Cx, result: dict[str, Any], out: Path, args: argparse.Namesp
     (out / "args.json").write_text(json.dumps(vars(args), default=str))
 
 
+def load_adapter(model: E5Cx, path: Path) -> None:
+    """Put a released ``adapter.safetensors`` (scale folded into ``lora_b``) into ``model``'s
+    LoRA modules, scale 1, so that training or inference goes on from it."""
+    from safetensors.torch import load_file
+
+    adapter = load_file(str(path))
+    for i, ly in enumerate(model.layers):
+        for name in ADAPTED:
+            ly[name].lora_a.data = adapter[f"l{i}.{name}.lora_a"]
+            ly[name].lora_b.data = adapter[f"l{i}.{name}.lora_b"]
+            ly[name].scale = 1.0
+
+
+def adapter_rank(path: Path) -> int:
+    """The LoRA rank of a released adapter."""
+    from safetensors import safe_open
+
+    with safe_open(str(path), framework="pt") as adapter:
+        return int(adapter.get_slice("l0.qkv.lora_a").get_shape()[0])
+
+
 def linear_head(path: Path, hidden: int) -> tuple[torch.Tensor, torch.Tensor]:
     """A linear head's weight and bias on the e5 vector.
 
@@ -438,27 +459,20 @@ def predict(args: argparse.Namespace) -> None:
     ``<task>:digest`` (the pack's digest of the texts): targets for distilling into other
     heads (``cx-nlp train sentiment --teacher``).
     """
-    from safetensors.torch import load_file
-
     device = "cuda" if torch.cuda.is_available() else "cpu"
     pack = dict(np.load(args.pack))
     adapter_path, head_path = args.predict
-    adapter = load_file(str(adapter_path))
-    model = E5Cx(pack, adapter["l0.qkv.lora_a"].shape[0], 1.0, False)
-    for i, ly in enumerate(model.layers):
-        for name in ADAPTED:
-            ly[name].lora_a.data = adapter[f"l{i}.{name}.lora_a"]
-            ly[name].lora_b.data = adapter[f"l{i}.{name}.lora_b"]
-            ly[name].scale = 1.0
+    model = E5Cx(pack, adapter_rank(adapter_path), 1.0, False)
+    load_adapter(model, adapter_path)
     model.to(device)
     weight, bias = (t.to(device) for t in linear_head(head_path, model.word.embedding_dim))
     out: dict[str, np.ndarray] = {}
-    for task in (t for t in PACK_TASKS if f"{t}:ids" in pack):
-        data = TaskData(pack, task)
+    tasks = {task: TaskData(pack, task) for task in PACK_TASKS if f"{task}:ids" in pack}
+    for task, data in tasks.items():
         vectors = embed_all(model, data, np.arange(len(data.y)), device)
         out[f"{task}:sentiment"] = torch.softmax(vectors @ weight.T + bias, -1).cpu().numpy()
         out[f"{task}:digest"] = np.frombuffer(data.digest.encode(), dtype=np.uint8)
-    sent = TaskData(pack, "sentiment")
+    sent = tasks["sentiment"]
     probs = out["sentiment:sentiment"][sent.val_idx]
     report = sentiment_report(sent, torch.from_numpy(np.log(probs)), 1.0)
     args.out.mkdir(parents=True, exist_ok=True)

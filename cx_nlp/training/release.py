@@ -184,7 +184,7 @@ def _distillation(
     return load_distillation(
         request.teacher,
         dataset.rows,
-        data_dir=request.data or DEFAULT_DATA_DIR,
+        data_dir=resolve_sources(request)[1],
         encoder=encoder,
         cache_dir=cache_dir,
         max_rows=request.max_rows,
