@@ -26,14 +26,30 @@ ROOT = Path(__file__).resolve().parents[1]
 PROFILES = ("fast", "accurate")
 
 
-def profile_models(name: str) -> tuple[str, str, str]:
-    """The profile's encoder spec and its sentiment and emotion models, read from its TOML."""
+def profile_options(name: str) -> dict[str, dict[str, Any]]:
+    """Each analyzer's options in the profile's TOML, by analyzer name."""
     from cx_nlp.config import get_settings, load_pipeline_config
 
-    options = {
+    return {
         spec.name: spec.options for spec in load_pipeline_config(name, get_settings()).analyzers
     }
+
+
+def profile_models(name: str) -> tuple[str, str, str]:
+    """The profile's encoder spec and its sentiment and emotion models, read from its TOML."""
+    options = profile_options(name)
     return options["encoder"]["encoder"], options["sentiment"]["model"], options["emotion"]["model"]
+
+
+def load_lexical(name: str) -> tuple[Any, float]:
+    """The profile's lexical sentiment model and blend weight, or ``(None, 0.0)``."""
+    from cx_nlp.analyzers.sentiment import SentimentConfig
+    from cx_nlp.lexical import LexicalModel
+
+    config = SentimentConfig(**profile_options(name)["sentiment"])
+    if config.lexical is None:
+        return None, 0.0
+    return LexicalModel.load(ROOT / "models" / config.lexical), config.lexical_weight
 
 
 SIX = ("it", "en", "es", "fr", "de", "pt")
@@ -58,6 +74,15 @@ def sentiment_val() -> tuple[list[str], np.ndarray, list[str]]:
     rows = [r for r in load_umsab(DEFAULT_DATA_DIR, languages=SIX) if r.split == "val"]
     y = np.array([LABELS.index(r.labels[0]) for r in rows])
     return [r.text for r in rows], y, [r.language for r in rows]
+
+
+def amazon_val() -> tuple[list[str], np.ndarray]:
+    """Amazon.it star reviews, validation split (1-2 stars negative, 3 neutral, 4-5 positive)."""
+    from cx_nlp.training.data import DEFAULT_DATA_DIR
+    from cx_nlp.training.sentiment_data import load_amazon_it
+
+    rows = [r for r in load_amazon_it(DEFAULT_DATA_DIR) if r.split == "val"]
+    return [r.text for r in rows], np.array([LABELS.index(r.labels[0]) for r in rows])
 
 
 def _macro_by_language(pred: np.ndarray, y: np.ndarray, langs: list[str]) -> dict[str, float]:
@@ -92,22 +117,31 @@ def run_profile(name: str, threads: int, n: int, queue: Any) -> None:
     """Load one profile in this (fresh) process and measure it."""
     from cx_nlp.encoders import load_encoder
     from cx_nlp.heads import Head
+    from cx_nlp.lexical import blend
 
     spec, *heads = profile_models(name)
     t0 = time.perf_counter()
     encoder = load_encoder(spec, num_threads=threads)
     loaded = [Head.load(ROOT / "models" / h, encoder=encoder) for h in heads]
+    lexical, weight = load_lexical(name)
     load_s = time.perf_counter() - t0
     texts = short_texts(n)
 
+    def sentiment(batch: list[str], vectors: np.ndarray) -> np.ndarray:
+        probs = loaded[0].predict_proba(vectors)
+        return probs if lexical is None else blend(probs, lexical.predict_proba(batch), weight)
+
     def score(batch: list[str]) -> None:
         vectors = encoder.encode(batch)
-        for head in loaded:
+        sentiment(batch, vectors)
+        for head in loaded[1:]:
             head.predict_proba(vectors)
 
     throughput, q = _timings(score, texts)
     val_texts, y, langs = sentiment_val()
-    pred = loaded[0].predict_proba(encoder.encode(val_texts)).argmax(axis=1)
+    pred = sentiment(val_texts, encoder.encode(val_texts)).argmax(axis=1)
+    amazon_texts, amazon_y = amazon_val()
+    amazon_pred = sentiment(amazon_texts, encoder.encode(amazon_texts)).argmax(axis=1)
     queue.put(
         {
             "profile": name,
@@ -118,6 +152,10 @@ def run_profile(name: str, threads: int, n: int, queue: Any) -> None:
             "latency_ms": {"p50": round(q[49], 2), "p95": round(q[94], 2), "p99": round(q[98], 2)},
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "umsab_val_macro_f1": _macro_by_language(pred, y, langs),
+            "amazon_it_val_macro_f1": _macro_by_language(
+                amazon_pred, amazon_y, ["it"] * len(amazon_y)
+            )["it"],
+            "lexical_weight": weight,
         }
     )
 

@@ -192,6 +192,11 @@ class Embeddings(BaseModel):
 
     encoder: str
     sentences: np.ndarray = Field(description="float32 array, one row per sentence")
+    document: np.ndarray | None = Field(
+        default=None,
+        description="float32 vector pooled from the sentences' (cx_nlp.encoders.concat."
+        "pool_sentences, weighted by sentence length); None without sentences.",
+    )
 
 
 class Doc(_Strict):

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from cx_nlp.analyzers.trained_head import split_rows
 from cx_nlp.config import Settings
 from cx_nlp.encoders.base import Encoder, load_encoder
+from cx_nlp.encoders.concat import part_dims, pool_sentences
 from cx_nlp.registry import register_analyzer
 from cx_nlp.schema import Doc, Embeddings
 
@@ -30,7 +31,8 @@ class EncoderConfig(BaseModel):
 
 
 class EncoderAnalyzer:
-    """Sets ``embeddings``: one L2-normalised vector per sentence of each doc.
+    """Sets ``embeddings``: one L2-normalised vector per sentence of each doc, and the
+    document's vector pooled from them (weighted by sentence length; no second encoder pass).
 
     Identical sentences in a batch are encoded once ("ok", "grazie", "STOP" are common),
     and sentences are batched by length to cut padding.
@@ -54,8 +56,13 @@ class EncoderAnalyzer:
         texts = [doc.text[s.start : s.end][:limit] for doc in docs for s in doc.sentences]
         vectors = self._encode_unique(texts)
         blocks = split_rows(vectors, [len(doc.sentences) for doc in docs])
+        dims = part_dims(self.encoder)
         for doc, block in zip(docs, blocks, strict=True):
-            doc.embeddings = Embeddings(encoder=self.encoder.name, sentences=block)
+            weights = np.array([max(s.end - s.start, 1) for s in doc.sentences], np.float32)
+            document = pool_sentences(block, weights, dims) if len(block) else None
+            doc.embeddings = Embeddings(
+                encoder=self.encoder.name, sentences=block, document=document
+            )
         return docs
 
     def _encode_unique(self, texts: list[str]) -> np.ndarray:

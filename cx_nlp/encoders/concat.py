@@ -8,6 +8,7 @@ parts and its own weights times ``sqrt(k)`` (:func:`widen_head_layer`).
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -36,6 +37,26 @@ def combine(blocks: list[np.ndarray]) -> np.ndarray:
     """Concatenate unit-norm blocks into unit-norm rows (each block times ``1/sqrt(k)``)."""
     scale = np.float32(1.0 / math.sqrt(len(blocks)))
     return np.ascontiguousarray(np.hstack(blocks) * scale, dtype=np.float32)
+
+
+def part_dims(encoder: Encoder) -> list[int]:
+    """The widths of ``encoder``'s unit-norm blocks: its parts', or its own width."""
+    parts = encoder.parts if isinstance(encoder, ConcatEncoder) else [encoder]
+    return [part.dim for part in parts]
+
+
+def pool_sentences(vectors: np.ndarray, weights: np.ndarray, dims: list[int]) -> np.ndarray:
+    """One document vector from its sentences' vectors, in the encoder's own geometry.
+
+    The ``weights``-weighted sum of the rows, each block of ``dims`` L2-normalised again
+    and scaled as :func:`combine` does, so a head reads it like any sentence vector. One
+    sentence gives back its own vector.
+    """
+    total = np.asarray(weights, dtype=np.float32) @ np.asarray(vectors, dtype=np.float32)
+    edges = np.cumsum([0, *dims])
+    blocks = [total[a:b] / max(float(np.linalg.norm(total[a:b])), 1e-12) for a, b in
+              itertools.pairwise(edges)]  # fmt: skip
+    return np.asarray(combine([block[None, :] for block in blocks])[0])
 
 
 def widen_head_layer(weight: np.ndarray, part_dims: list[int], part: int) -> np.ndarray:

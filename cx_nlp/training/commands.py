@@ -154,25 +154,95 @@ def train_emotion(
     _train("emotion", data, encoder, output, seed, sources, add)
 
 
+@train_app.command("sentiment-lexical")
+def train_sentiment_lexical(
+    output: OutputOption,
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            "--data", help="Data directory with the standard mix (default ../shared/data)."
+        ),
+    ] = None,
+    blend_with: Annotated[
+        Path | None,
+        typer.Option(
+            "--blend-with",
+            help="A sentiment head directory, e.g. models/sentiment-usem3-v2: also report the "
+            "blend with it at several weights on validation and name the best one.",
+        ),
+    ] = None,
+    c: Annotated[float, typer.Option("--c", help="Inverse L2 regularisation strength.")] = 16.0,
+    seed: SeedOption = 0,
+) -> None:
+    """Train the hashed word n-gram sentiment model that the fast profile blends with its head.
+
+    Example: cx-nlp train sentiment-lexical -o models/sentiment-lexical-v1
+    --blend-with models/sentiment-usem3-v2
+    """
+    from cx_nlp.training.lexical import LexicalRequest, export_lexical, train_lexical
+
+    command = f"cx-nlp train sentiment-lexical -o {output} --c {c} --seed {seed}"
+    command += f" --data {data}" if data else ""
+    command += f" --blend-with {blend_with}" if blend_with else ""
+    request = LexicalRequest(
+        out_dir=output, data=data, blend_with=blend_with, c=c, seed=seed, command=command
+    )
+    try:
+        outcome = train_lexical(request)
+        export_lexical(request, outcome)
+    except CxNlpError as exc:
+        typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
+        raise typer.Exit(2) from None
+    for source, report in outcome.metrics.items():
+        if isinstance(report, dict) and "macro_f1" in report:
+            typer.echo(f"{source}: lexical alone macro-F1 {report['macro_f1']:.3f}")
+    blend_report = outcome.metrics.get("blend")
+    if blend_report:
+        typer.echo(f"blend selection score by weight: {blend_report['selection_score_by_weight']}")
+        for source, report in blend_report["blended"].items():
+            typer.echo(
+                f"{source}: blended (w={blend_report['best_weight']}) macro-F1 "
+                f"{report['macro_f1']:.3f} {report['macro_f1_per_language']}"
+            )
+    typer.echo(f"wrote {output}")
+
+
 def evaluate(
     file: Annotated[Path, typer.Argument(help="Labelled CSV/JSONL: text,label[,language].")],
     model: Annotated[
-        str,
+        str | None,
         typer.Option(
             "--model", help="Model directory, or a name under models/: NAME, NAME@N, NAME@latest."
         ),
-    ],
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option(
+            "--profile",
+            help="Score document sentiment with a whole profile (fast, accurate or a TOML "
+            "path) instead of one model: sentences, heads and any lexical blend, as "
+            "`cx-nlp score` does.",
+        ),
+    ] = None,
 ) -> None:
-    """Print macro-F1 per language and overall of a trained head on a labelled file.
+    """Print macro-F1 per language and overall of a trained head, or a profile's document
+    sentiment, on a labelled file.
 
-    Example: cx-nlp evaluate --model sentiment-usem3@latest data_samples/sentiment.csv
+    Examples: cx-nlp evaluate --model sentiment-usem3@latest data_samples/sentiment.csv;
+    cx-nlp evaluate --profile fast data_samples/sentiment.csv
     """
     from cx_nlp.artifacts import resolve_model_dir
     from cx_nlp.config import get_settings
-    from cx_nlp.training.evaluation import evaluate_file
+    from cx_nlp.training.evaluation import evaluate_file, evaluate_profile
 
+    if (model is None) == (profile is None):
+        typer.echo("error [config_error]: give exactly one of --model and --profile.", err=True)
+        raise typer.Exit(2)
     try:
-        report = evaluate_file(resolve_model_dir(model, get_settings().models_dir), file)
+        if profile is not None:
+            report = evaluate_profile(profile, file)
+        elif model is not None:
+            report = evaluate_file(resolve_model_dir(model, get_settings().models_dir), file)
     except CxNlpError as exc:
         typer.echo(f"error [{exc.code}]: {exc.message}", err=True)
         raise typer.Exit(2) from None

@@ -15,7 +15,10 @@ import numpy as np
 from cx_nlp.analyzers.sentiment_transformers import TRANSFORMERS_ARCHITECTURE, SequenceClassifier
 from cx_nlp.artifacts import load_manifest
 from cx_nlp.encoders.base import load_encoder
-from cx_nlp.heads import Head
+from cx_nlp.errors import ConfigError
+from cx_nlp.heads import TASK_LABELS, Head
+from cx_nlp.lexical import FEATURISER, LexicalModel
+from cx_nlp.schema import Doc, SentimentLabel
 from cx_nlp.training.data import LabelledText, check_labels, read_labelled_file
 from cx_nlp.training.metrics import apply_thresholds, multi_label_report, single_label_report
 
@@ -24,7 +27,8 @@ def evaluate_file(model_dir: Path, path: Path, *, num_threads: int | None = None
     """Macro-F1 per language and overall of the head in ``model_dir`` on ``path``.
 
     Args:
-        model_dir: A model directory: a head, or a fine-tuned transformers checkpoint.
+        model_dir: A model directory: a head, a lexical model (:mod:`cx_nlp.lexical`), or a
+            fine-tuned transformers checkpoint.
         path: CSV/JSONL with ``text``, ``label`` and optional ``language`` columns.
         num_threads: Encoder threads.
 
@@ -43,11 +47,50 @@ def evaluate_file(model_dir: Path, path: Path, *, num_threads: int | None = None
         probs = classifier.predict_proba([r.text for r in rows])
         y = np.array([classifier.labels.index(r.labels[0]) for r in rows], dtype=np.int64)
         return single_label_report(probs, y, [r.language for r in rows], classifier.labels)
+    if manifest.encoder.name == FEATURISER:
+        lexical = LexicalModel.load(model_dir, task=manifest.task)
+        check_labels(rows, set(lexical.labels), source=str(path))
+        probs = lexical.predict_proba([r.text for r in rows])
+        y = np.array([lexical.labels.index(r.labels[0]) for r in rows], dtype=np.int64)
+        return single_label_report(probs, y, [r.language for r in rows], lexical.labels)
     encoder = load_encoder(manifest.encoder.name, num_threads=num_threads)
     head = Head.load(model_dir, encoder=encoder)
     check_labels(rows, set(head.labels), source=str(path))
     probs = head.predict_proba(encoder.encode([r.text for r in rows]))
     return _report(head, probs, rows, [r.language for r in rows])
+
+
+def evaluate_profile(profile: str, path: Path) -> dict[str, Any]:
+    """Macro-F1 per language and overall of a profile's document sentiment on ``path``.
+
+    Every text goes through the whole pipeline (sentences, encoder, heads, any lexical
+    blend), as ``cx-nlp score`` would score it; a ``language`` column is passed as the hint.
+
+    Raises:
+        ConfigError: The profile cannot be loaded or has no sentiment analyzer.
+        FileInputError: The file is unreadable or holds non-sentiment labels.
+    """
+    from cx_nlp.pipeline import load
+
+    labels = TASK_LABELS["sentiment"]
+    rows = read_labelled_file(path)
+    check_labels(rows, set(labels), source=str(path))
+    pipeline = load(profile)
+    if "sentiment" not in pipeline.names:
+        raise ConfigError(f"Profile {profile!r} has no sentiment analyzer to evaluate.")
+    items = [
+        {"id": str(i), "text": r.text, **({"language": r.language} if r.language != "und" else {})}
+        for i, r in enumerate(rows, 1)
+    ]
+    probs = np.array([_sentiment_row(doc, labels) for doc in pipeline.analyze(items)])
+    y = np.array([labels.index(r.labels[0]) for r in rows], dtype=np.int64)
+    return single_label_report(probs, y, [r.language for r in rows], labels)
+
+
+def _sentiment_row(doc: Doc, labels: tuple[str, ...]) -> list[float]:
+    if doc.sentiment is None:
+        raise ConfigError(f"Row {doc.id}: the profile set no sentiment; check its analyzers.")
+    return [doc.sentiment.probabilities[SentimentLabel(label)] for label in labels]
 
 
 def _report(

@@ -102,3 +102,28 @@ def test_pipeline_rejects_head_of_another_encoder_at_build() -> None:
         Pipeline([PrepareAnalyzer(PrepareConfig(), max_chars=100), FakeLanguage(),
                   SentencesAnalyzer(SentencesConfig()), _StubEncoderAnalyzer(),
                   SentimentAnalyzer(head, SentimentConfig())])  # fmt: skip
+
+
+def test_pooled_vector_mode_scores_the_document_from_its_pooled_vector() -> None:
+    labels = [label.value for label in SentimentLabel]
+    head = make_head("sentiment", labels)
+    docs = encoded_docs([["Pessimo servizio clienti davvero.", "Ok."]])
+    pooled = np.array([0.5, -0.5, 0.5, 0.5], dtype=np.float32)
+    docs[0].embeddings = docs[0].embeddings.model_copy(update={"document": pooled})
+    doc = SentimentAnalyzer(head, SentimentConfig(document="pooled_vector"))(docs)[0]
+    expected = head.predict_proba(pooled[None, :])[0]
+    assert doc.sentiment is not None
+    got = [doc.sentiment.probabilities[SentimentLabel(label)] for label in labels]
+    np.testing.assert_allclose(got, expected, atol=1e-4)
+    assert len([s for s in doc.sentences if s.sentiment]) == 2  # sentences still scored
+
+
+def test_pooled_vector_mode_without_a_pooled_vector_is_an_analyzer_error() -> None:
+    from cx_nlp.errors import AnalyzerError
+
+    labels = [label.value for label in SentimentLabel]
+    analyzer = SentimentAnalyzer(
+        make_head("sentiment", labels), SentimentConfig(document="pooled_vector")
+    )
+    with pytest.raises(AnalyzerError, match="pooled document vector"):
+        analyzer(encoded_docs([["Ok."]]))

