@@ -43,10 +43,11 @@ class SentimentConfig(BaseModel):
         "per sentence, e.g. 'sentiment-lexical-v1'; head backend only.",
     )
     lexical_weight: float = Field(
-        default=0.4,
+        default=0.3,
         ge=0.0,
         le=1.0,
-        description="The lexical model's share w in (1 - w) log p_head + w log p_lexical.",
+        description="The lexical model's share w in (1 - w) log p_head + w log p_lexical "
+        "(0.3: chosen on validation by `cx-nlp train sentiment-lexical --blend-with`).",
     )
     document: Literal["length_weighted_mean", "mean", "pooled_vector"] = Field(
         default="length_weighted_mean",
