@@ -157,12 +157,7 @@ def train_emotion(
 @train_app.command("sentiment-lexical")
 def train_sentiment_lexical(
     output: OutputOption,
-    data: Annotated[
-        Path | None,
-        typer.Option(
-            "--data", help="Data directory with the standard mix (default ../shared/data)."
-        ),
-    ] = None,
+    data: DataOption = None,
     blend_with: Annotated[
         Path | None,
         typer.Option(

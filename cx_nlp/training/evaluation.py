@@ -44,20 +44,25 @@ def evaluate_file(model_dir: Path, path: Path, *, num_threads: int | None = None
     if manifest.architecture.type == TRANSFORMERS_ARCHITECTURE:
         classifier = SequenceClassifier.load(model_dir, task=manifest.task, num_threads=num_threads)
         check_labels(rows, set(classifier.labels), source=str(path))
-        probs = classifier.predict_proba([r.text for r in rows])
-        y = np.array([classifier.labels.index(r.labels[0]) for r in rows], dtype=np.int64)
-        return single_label_report(probs, y, [r.language for r in rows], classifier.labels)
+        return _text_model_report(classifier, rows)
     if manifest.encoder.name == FEATURISER:
         lexical = LexicalModel.load(model_dir, task=manifest.task)
         check_labels(rows, set(lexical.labels), source=str(path))
-        probs = lexical.predict_proba([r.text for r in rows])
-        y = np.array([lexical.labels.index(r.labels[0]) for r in rows], dtype=np.int64)
-        return single_label_report(probs, y, [r.language for r in rows], lexical.labels)
+        return _text_model_report(lexical, rows)
     encoder = load_encoder(manifest.encoder.name, num_threads=num_threads)
     head = Head.load(model_dir, encoder=encoder)
     check_labels(rows, set(head.labels), source=str(path))
     probs = head.predict_proba(encoder.encode([r.text for r in rows]))
     return _report(head, probs, rows, [r.language for r in rows])
+
+
+def _text_model_report(
+    model: SequenceClassifier | LexicalModel, rows: list[LabelledText]
+) -> dict[str, Any]:
+    """Report of a softmax model that reads the texts itself."""
+    probs = model.predict_proba([r.text for r in rows])
+    y = np.array([model.labels.index(r.labels[0]) for r in rows], dtype=np.int64)
+    return single_label_report(probs, y, [r.language for r in rows], model.labels)
 
 
 def evaluate_profile(profile: str, path: Path) -> dict[str, Any]:

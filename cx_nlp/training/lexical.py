@@ -21,13 +21,14 @@ import numpy as np
 
 from cx_nlp.artifacts import CARD_FILE, load_manifest
 from cx_nlp.encoders.base import load_encoder
-from cx_nlp.heads import TASK_LABELS, WEIGHTS_FILE, Head
+from cx_nlp.heads import TASK_LABELS, WEIGHTS_FILE, Head, softmax
 from cx_nlp.lexical import FEATURISER, FEATURISER_VERSION, N_FEATURES, blend, hashed_ngrams
 from cx_nlp.training.cache import DEFAULT_CACHE_DIR, embed_cached
 from cx_nlp.training.data import TRAIN, LabelledText
 from cx_nlp.training.metrics import macro_f1, single_label_report
 from cx_nlp.training.recipes import cap_rows, drop_leaks, targets
 from cx_nlp.training.release import TrainRequest, resolve_sources, training_data_entries
+from cx_nlp.training.sources import DataSource
 from cx_nlp.training.versions import parse_model_name
 
 logger = logging.getLogger(__name__)
@@ -59,14 +60,17 @@ class LexicalOutcome:
     fields: dict[str, Any]
 
 
-def load_rows(request: LexicalRequest) -> tuple[list[LabelledText], TrainRequest]:
-    """The standard sentiment mix's rows (train and validation), leaks dropped."""
+def load_rows(
+    request: LexicalRequest,
+) -> tuple[list[LabelledText], list[DataSource], tuple[str, ...]]:
+    """The standard sentiment mix's rows (train and validation, leaks dropped), its sources
+    and the head's selection sets."""
     as_head = TrainRequest(task="sentiment", out_dir=request.out_dir, data=request.data)
-    sources, data_dir, _ = resolve_sources(as_head)
+    sources, data_dir, select_on = resolve_sources(as_head)
     rows: list[LabelledText] = []
     for source in sources:
         rows += cap_rows(source.load(data_dir), request.max_rows, seed=request.seed)
-    return drop_leaks(rows), as_head
+    return drop_leaks(rows), sources, select_on
 
 
 def fit_lexical(texts: list[str], y: np.ndarray, *, c: float) -> tuple[np.ndarray, np.ndarray]:
@@ -80,10 +84,7 @@ def fit_lexical(texts: list[str], y: np.ndarray, *, c: float) -> tuple[np.ndarra
 
 def lexical_probs(weight: np.ndarray, bias: np.ndarray, texts: list[str]) -> np.ndarray:
     """Softmax probabilities of the fitted model on ``texts``."""
-    logits = np.asarray(hashed_ngrams(texts) @ weight.T) + bias
-    logits -= logits.max(axis=1, keepdims=True)
-    probs = np.exp(logits)
-    return np.asarray(probs / probs.sum(axis=1, keepdims=True), dtype=np.float32)
+    return softmax(np.asarray(hashed_ngrams(texts) @ weight.T) + bias)
 
 
 def selection_score(
@@ -150,7 +151,7 @@ def train_lexical(
 ) -> LexicalOutcome:
     """Fit, evaluate (alone and blended) and describe a lexical sentiment model."""
     started = time.perf_counter()
-    rows, as_head = load_rows(request)
+    rows, sources, select_on = load_rows(request)
     train = [r for r in rows if r.split == TRAIN]
     val = [r for r in rows if r.split != TRAIN]
     weight, bias = fit_lexical([r.text for r in train], targets("sentiment", train), c=request.c)
@@ -158,12 +159,10 @@ def train_lexical(
     probs = lexical_probs(weight, bias, [r.text for r in val])
     metrics: dict[str, Any] = {**reports(probs, y_val, val), "C": request.c}
     if request.blend_with is not None:
-        _, _, select_on = resolve_sources(as_head)
         metrics["blend"] = blend_metrics(
             request.blend_with, val, y_val, probs, select_on, cache_dir
         )
     metrics["train_seconds"] = round(time.perf_counter() - started, 1)
-    sources, _, _ = resolve_sources(as_head)
     counts = {s.name: sum(r.source == s.name for r in train) for s in sources}
     fields = {
         "name": request.out_dir.name,
