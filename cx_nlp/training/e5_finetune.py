@@ -494,7 +494,14 @@ def train(args: argparse.Namespace) -> dict[str, Any]:
         result.update(epoch=epoch + 1, seconds=round(time.time() - t0, 1))
         history.append(result)
         score = selection_score(result)
-        progress = {"epoch": epoch + 1, "seconds": result["seconds"], "selection": score}
+        progress = {
+            "epoch": epoch + 1,
+            "seconds": result["seconds"],
+            "selection": score,
+            "umsab": result["sentiment"]["umsab_target_mean"],
+            "amazon_it": result["sentiment"]["amazon_it"]["macro_f1"],
+            "forces_dev": result.get("forces", {}).get("dev_micro_f1"),
+        }
         sys.stdout.write(json.dumps(progress) + "\n")
         sys.stdout.flush()
         if score > best[0]:
