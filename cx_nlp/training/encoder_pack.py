@@ -107,15 +107,22 @@ def _tensor_arrays(f: E5File) -> dict[str, np.ndarray]:
     return out
 
 
+def _token_arrays(task: str, ids: list[list[int]]) -> dict[str, np.ndarray]:
+    """A task's token lists, flattened, with the offsets of each row."""
+    lengths = np.array([len(x) for x in ids], dtype=np.int64)
+    return {
+        f"{task}:ids": np.array([t for x in ids for t in x], dtype=np.int32),
+        f"{task}:offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+    }
+
+
 def _task_arrays(
     task: str, rows: list[LabelledText], ids: list[list[int]]
 ) -> dict[str, np.ndarray]:
     sources = sorted({r.source for r in rows})
     languages = sorted({r.language for r in rows})
-    lengths = np.array([len(x) for x in ids], dtype=np.int64)
     arrays: dict[str, np.ndarray] = {
-        f"{task}:ids": np.array([t for x in ids for t in x], dtype=np.int32),
-        f"{task}:offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        **_token_arrays(task, ids),
         f"{task}:y": (
             np.zeros(len(rows), np.int64) if task == UNLABELLED else targets(task, rows)
         ).astype(np.int64),
@@ -137,7 +144,6 @@ def _task_arrays(
 def _forces_arrays(examples: list[ForcesExample], ids: list[list[int]]) -> dict[str, np.ndarray]:
     """Sentence-level arrays of the forces task (``ids``: one token list per sentence)."""
     languages = sorted({e.language for e in examples})
-    lengths = np.array([len(x) for x in ids], dtype=np.int64)
     counts = [len(e.sentences) for e in examples]
     meta = {
         "languages": languages,
@@ -145,8 +151,7 @@ def _forces_arrays(examples: list[ForcesExample], ids: list[list[int]]) -> dict[
         "digest": texts_digest([e.text for e in examples]),
     }
     return {
-        "forces:ids": np.array([t for x in ids for t in x], dtype=np.int32),
-        "forces:offsets": np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64),
+        **_token_arrays("forces", ids),
         "forces:y": np.concatenate([sentence_targets(e) for e in examples]).astype(np.int8),
         "forces:doc": np.repeat(np.arange(len(examples)), counts).astype(np.int32),
         "forces:doc_y": document_targets(examples).astype(np.int8),
